@@ -1,0 +1,53 @@
+//! The `Authenticated` extractor: a bearer access token turned into the domain's
+//! `Actor`, with the caller's roles read fresh from the database.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{http::header, web, FromRequest, HttpRequest};
+use roster_domain::{Actor, Roster};
+
+use crate::error::ApiError;
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Actor);
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let roster = req.app_data::<web::Data<Roster>>().cloned();
+        let token = bearer(req);
+        Box::pin(async move {
+            let roster = roster.ok_or_else(ApiError::internal)?;
+            let token = token.ok_or_else(|| {
+                ApiError::unauthenticated("Sign in first: send Authorization: Bearer <access token>.")
+            })?;
+            let actor = roster_domain::auth::authenticate(&roster, &token).await?;
+            Ok(Authenticated(actor))
+        })
+    }
+}
+
+/// The client's address, for throttling: the peer, or the first
+/// `X-Forwarded-For` hop when configured to trust a proxy.
+pub fn client_ip(req: &HttpRequest, trust_proxy_headers: bool) -> Option<String> {
+    if trust_proxy_headers {
+        if let Some(ip) = req.connection_info().realip_remote_addr() {
+            return Some(ip.to_string());
+        }
+    }
+    req.peer_addr().map(|a| a.ip().to_string())
+}

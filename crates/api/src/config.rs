@@ -1,0 +1,139 @@
+//! Typed configuration, layered: defaults, then an optional TOML file
+//! (`ROSTER_CONFIG`, else `./roster.toml` when present), then `ROSTER_*`
+//! environment variables (and plain `DATABASE_URL`). Read once, in `main`.
+
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// A string that never shows up in `Debug` output or logs.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret(s.to_owned())
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Address to listen on (`ROSTER_LISTEN`); port 0 picks a free port.
+    pub listen: String,
+    /// Folder for the embedded database, the JWT key and outgoing mail
+    /// (`ROSTER_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// `postgres://...` or `sqlite://...`; SQLite in `data_dir` when unset
+    /// (`DATABASE_URL` or `ROSTER_DATABASE_URL`).
+    pub database_url: Option<String>,
+    /// HMAC key for access tokens, at least 32 characters (`ROSTER_JWT_SECRET`).
+    /// Generated once into `data_dir` when unset; set it when several instances
+    /// share one database.
+    pub jwt_secret: Option<Secret>,
+    /// Email of the first admin, created when no admin exists.
+    pub admin_email: String,
+    /// Password of the first admin; generated and printed once when unset.
+    pub admin_password: Option<Secret>,
+    /// Where the built SPA is (`index.html` and the wasm bundle).
+    pub spa_dir: Option<PathBuf>,
+    /// Access token lifetime in seconds.
+    pub access_token_ttl_secs: u64,
+    /// Refresh token lifetime in seconds.
+    pub refresh_token_ttl_secs: u64,
+    /// Mark the refresh cookie `Secure` (serve over HTTPS).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    pub trust_proxy_headers: bool,
+    /// argon2id memory cost in KiB.
+    pub password_hash_memory_kib: u32,
+    /// argon2id passes.
+    pub password_hash_iterations: u32,
+    /// Largest JSON request body in bytes.
+    pub max_json_body_bytes: usize,
+    /// `text` or `json` log lines.
+    pub log_format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let params = roster_domain::password::PasswordParams::default();
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            jwt_secret: None,
+            admin_email: "admin@example.com".into(),
+            admin_password: None,
+            spa_dir: None,
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 14 * 24 * 60 * 60,
+            secure_cookies: false,
+            trust_proxy_headers: false,
+            password_hash_memory_kib: params.memory_kib,
+            password_hash_iterations: params.iterations,
+            max_json_body_bytes: 256 * 1024,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the layered configuration from the environment.
+    pub fn load() -> Result<Self, Box<figment::Error>> {
+        let file = std::env::var_os("ROSTER_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("roster.toml"));
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::prefixed("ROSTER_").ignore(&["CONFIG"]))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    /// The database URL in force: the configured one or SQLite in the data folder.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.clone(),
+            _ => format!("sqlite://{}?mode=rwc", self.data_dir.join("roster.db").display()),
+        }
+    }
+
+    /// The SPA folder in force: the configured one, else the one `cargo xtask`
+    /// builds into.
+    pub fn effective_spa_dir(&self) -> PathBuf {
+        self.spa_dir.clone().unwrap_or_else(|| {
+            let local = PathBuf::from("target/spa");
+            if local.join("index.html").exists() {
+                local
+            } else {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/spa")
+            }
+        })
+    }
+}

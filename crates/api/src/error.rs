@@ -1,0 +1,217 @@
+//! The one place where errors become HTTP responses: RFC 9457 problem details with
+//! a stable `code`, never a stack trace or SQL text.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use roster_domain::Error as DomainError;
+use roster_types::{FieldError, Problem, PROBLEM_CONTENT_TYPE};
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    pub problem: Problem,
+    /// Extra headers: `Retry-After`, `Allow`, `WWW-Authenticate`.
+    pub headers: Vec<(header::HeaderName, String)>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.problem.status, self.problem.code)
+    }
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            problem: Problem {
+                kind: format!("urn:problem:roster:{code}"),
+                title: status.canonical_reason().unwrap_or("Error").to_string(),
+                status: status.as_u16(),
+                detail: Some(detail.into()),
+                code: code.to_string(),
+                errors: Vec::new(),
+            },
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.problem.errors = errors;
+        self
+    }
+
+    pub fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
+            .with_header(header::WWW_AUTHENTICATE, "Bearer")
+    }
+
+    /// 422 with one message per field.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.len() {
+            1 => format!("The request has an invalid field: {}.", errors[0].field),
+            n => format!("The request has {n} invalid fields."),
+        };
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail).with_errors(errors)
+    }
+
+    /// 400 for query parameters that cannot be used.
+    pub fn invalid_query(errors: Vec<FieldError>) -> Self {
+        let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("Invalid query parameters: {}.", names.join(", ")),
+        )
+        .with_errors(errors)
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Something went wrong on our side. It has been logged; please try again.",
+        )
+    }
+}
+
+/// Writes an error and every cause under it, for the log.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
+        match err {
+            DomainError::Validation(errors) => ApiError::validation(errors),
+            DomainError::NotFound(what) => {
+                let mut what = what.to_string();
+                if let Some(first) = what.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                ApiError::not_found(format!("{what} not found."))
+            }
+            DomainError::Conflict { code, message, field } => {
+                let e = ApiError::new(StatusCode::CONFLICT, code, message.clone());
+                match field {
+                    Some(f) => e.with_errors(vec![FieldError::new(f, message)]),
+                    None => e,
+                }
+            }
+            DomainError::Unauthenticated(why) => ApiError::unauthenticated(format!("{why}.")),
+            DomainError::InvalidCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "Wrong email or password.",
+            ),
+            DomainError::Forbidden(why) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", {
+                let mut s = why.to_string();
+                if let Some(first) = s.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                s + "."
+            }),
+            DomainError::Throttled { retry_after_secs } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!("Too many failed attempts. Try again in {retry_after_secs} seconds."),
+            )
+            .with_header(header::RETRY_AFTER, retry_after_secs.to_string()),
+            DomainError::PreconditionFailed => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "stale_version",
+                "Someone else changed this since you loaded it. Reload and apply your change again.",
+            ),
+            DomainError::Internal(inner) => {
+                tracing::error!(error = %error_chain(&inner), "request failed");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
+        res.content_type(PROBLEM_CONTENT_TYPE);
+        for (name, value) in &self.headers {
+            res.insert_header((name.clone(), value.clone()));
+        }
+        res.json(&self.problem)
+    }
+}
+
+/// Maps JSON body errors: too large (413), wrong media type (415), broken JSON
+/// (400), JSON of the wrong shape (422).
+pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as J;
+    let api = match &err {
+        J::OverflowKnownLength { limit, .. } | J::Overflow { limit } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The request body is larger than {limit} bytes."),
+        ),
+        J::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as JSON with Content-Type: application/json.",
+        ),
+        J::Deserialize(e) if e.is_data() => ApiError::validation(vec![FieldError::new(
+            field_of_serde_message(&e.to_string()).unwrap_or_else(|| "body".into()),
+            human_serde_message(&e.to_string()),
+        )]),
+        J::Deserialize(_) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "The request body is not valid JSON.",
+        ),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "The request body could not be read."),
+    };
+    api.into()
+}
+
+/// serde names a missing field as "missing field `x`".
+fn field_of_serde_message(msg: &str) -> Option<String> {
+    let start = msg.find('`')? + 1;
+    let end = start + msg[start..].find('`')?;
+    msg.starts_with("missing field").then(|| msg[start..end].to_string())
+}
+
+/// serde's message without the " at line 1 column 20" tail.
+fn human_serde_message(msg: &str) -> String {
+    let base = msg.split(" at line ").next().unwrap_or(msg);
+    let mut s = base.to_string();
+    if let Some(first) = s.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    s + "."
+}
+
+/// A path segment that does not parse (a malformed id) names nothing that exists.
+pub fn path_error(err: actix_web::error::PathError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+    ApiError::not_found(format!("Nothing exists at this address ({err}).")).into()
+}
+
+/// Query strings that do not parse at all.
+pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", format!("Invalid query string: {err}.")).into()
+}

@@ -1,0 +1,16 @@
+//! Roster's HTTP face: actix-web routes (thin), the bearer-token extractor, the
+//! one mapping of domain errors to problem responses, the OpenAPI document, the
+//! SPA's static files, configuration and the command line.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod fallback;
+pub mod openapi;
+pub mod routes;
+pub mod spa;
+pub mod startup;
+
+pub use config::Config;
+pub use startup::Application;

@@ -1,0 +1,138 @@
+//! `/auth`: sign in, refresh, sign out, who am I.
+
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use roster_domain::auth::Session;
+use roster_domain::Roster;
+use roster_types::{LoginRequest, Me, Problem, TokenResponse};
+
+use super::HttpSettings;
+use crate::auth::{client_ip, Authenticated};
+use crate::error::ApiError;
+
+/// Name of the httpOnly cookie that carries the refresh token.
+pub const REFRESH_COOKIE: &str = "roster_refresh";
+/// The cookie is only ever sent to the auth endpoints.
+const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
+
+fn refresh_cookie(settings: &HttpSettings, value: String, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build(REFRESH_COOKIE, value)
+        .path(REFRESH_COOKIE_PATH)
+        .http_only(true)
+        .secure(settings.secure_cookies)
+        .same_site(SameSite::Strict)
+        .max_age(CookieDuration::seconds(max_age_secs))
+        .finish()
+}
+
+fn session_response(settings: &HttpSettings, session: Session) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .cookie(refresh_cookie(
+            settings,
+            session.refresh_token,
+            session.refresh_expires_in as i64,
+        ))
+        .json(TokenResponse {
+            access_token: session.access_token,
+            token_type: "Bearer".into(),
+            expires_in: session.expires_in,
+        })
+}
+
+/// Sign in with email and password.
+///
+/// Answers an access token and sets the `roster_refresh` httpOnly cookie. An
+/// unknown email and a wrong password get the same answer; repeated failures for
+/// one email or client address are throttled with 429 and `Retry-After`.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; the refresh cookie is set", body = TokenResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is suspended", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Email or password missing", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    roster: web::Data<Roster>,
+    settings: web::Data<HttpSettings>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ip = client_ip(&req, settings.trust_proxy_headers);
+    let session = roster_domain::auth::login(&roster, &body.email, &body.password, ip.as_deref()).await?;
+    Ok(session_response(&settings, session))
+}
+
+/// Swap the refresh cookie for a new access token.
+///
+/// The refresh token rotates on every use; presenting an old one ends the whole
+/// session (someone else has a copy).
+#[utoipa::path(
+    tag = "auth",
+    params(("roster_refresh" = Option<String>, Cookie, description = "The refresh token set by sign-in")),
+    responses(
+        (status = 200, description = "A new access token; the cookie is rotated", body = TokenResponse),
+        (status = 401, description = "No session, or it has ended", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    roster: web::Data<Roster>,
+    settings: web::Data<HttpSettings>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let token = req
+        .cookie(REFRESH_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ApiError::unauthenticated("No session: sign in first."))?;
+    match roster_domain::auth::refresh(&roster, &token).await {
+        Ok(session) => Ok(session_response(&settings, session)),
+        Err(e) => {
+            let mut res = actix_web::ResponseError::error_response(&ApiError::from(e));
+            let _ = res.add_cookie(&refresh_cookie(&settings, String::new(), 0));
+            Ok(res)
+        }
+    }
+}
+
+/// Sign out: ends the session of the refresh cookie and clears it.
+#[utoipa::path(
+    tag = "auth",
+    params(("roster_refresh" = Option<String>, Cookie, description = "The refresh token set by sign-in")),
+    responses((status = 204, description = "Signed out (also when there was no session)"))
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    roster: web::Data<Roster>,
+    settings: web::Data<HttpSettings>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(cookie) = req.cookie(REFRESH_COOKIE) {
+        roster_domain::auth::logout(&roster, cookie.value()).await?;
+    }
+    Ok(HttpResponse::NoContent()
+        .cookie(refresh_cookie(&settings, String::new(), 0))
+        .finish())
+}
+
+/// The signed-in user, and the admin impersonating them if any.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in user", body = Me),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/auth/me")]
+pub async fn me(roster: web::Data<Roster>, actor: Authenticated) -> Result<web::Json<Me>, ApiError> {
+    Ok(web::Json(roster_domain::auth::me(&roster, &actor.0).await?))
+}

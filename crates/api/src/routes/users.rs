@@ -1,0 +1,156 @@
+//! `/users`: the Users table and profiles.
+
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use roster_domain::Roster;
+use roster_types::{CreateUserRequest, Problem, UpdateUserRequest, User, UserList, UserListQuery};
+use uuid::Uuid;
+
+use crate::auth::Authenticated;
+use crate::error::ApiError;
+
+fn etag(user: &User) -> String {
+    format!("\"v{}\"", user.version)
+}
+
+/// The version named by an `If-Match` header: `"v3"` (or weak `W/"v3"`).
+/// `*` matches anything; a value naming no version never matches.
+fn if_match_version(req: &HttpRequest) -> Option<i32> {
+    let value = req.headers().get(header::IF_MATCH)?.to_str().unwrap_or("").trim();
+    if value == "*" {
+        return None;
+    }
+    let tag = value.trim_start_matches("W/").trim_matches('"');
+    Some(tag.strip_prefix('v').and_then(|v| v.parse().ok()).unwrap_or(-1))
+}
+
+/// List users: search, filter, sort and page.
+///
+/// `q` matches a case-insensitive substring of the first name, last name, full
+/// name or email. Admins only (for now).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(UserListQuery),
+    responses(
+        (status = 200, description = "One page of users", body = UserList),
+        (status = 400, description = "A query parameter is invalid; `errors` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users")]
+pub async fn list(roster: web::Data<Roster>, actor: Authenticated, req: HttpRequest) -> Result<web::Json<UserList>, ApiError> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map_err(|_| {
+            ApiError::invalid_query(vec![roster_types::FieldError::new("query", "The query string cannot be read.")])
+        })?;
+    let query = UserListQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(ApiError::invalid_query)?;
+    Ok(web::Json(roster_domain::users::list(&roster, &actor.0, &query).await?))
+}
+
+/// Create a user.
+///
+/// The user starts `invited`. The email is trimmed, lower-cased and must be
+/// unique (409 otherwise).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "Created", body = User, headers(("Location" = String, description = "URL of the new user"), ("ETag" = String, description = "Version tag for If-Match"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields; `errors` names them", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users")]
+pub async fn create(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    body: web::Json<CreateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = roster_domain::users::create(&roster, &actor.0, &body).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
+        .insert_header((header::ETAG, etag(&user)))
+        .json(user))
+}
+
+/// Get a user.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user", body = User, headers(("ETag" = String, description = "Version tag for If-Match"))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to see this user", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/{id}")]
+pub async fn get(roster: web::Data<Roster>, actor: Authenticated, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let user = roster_domain::users::get(&roster, &actor.0, *id).await?;
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(&user))).json(user))
+}
+
+/// Change a user.
+///
+/// Only the fields present change. Send `If-Match` with the `ETag` you read: if
+/// the user changed since, the answer is 412 and nothing is overwritten.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The user's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on"),
+    ),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, description = "The changed user", body = User, headers(("ETag" = String, description = "The new version tag"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The email is taken, or you would remove your own admin role", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The user changed since the ETag was read", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    id: web::Path<Uuid>,
+    req: HttpRequest,
+    body: web::Json<UpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = roster_domain::users::update(&roster, &actor.0, *id, &body, if_match_version(&req)).await?;
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(&user))).json(user))
+}
+
+/// Delete a user.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "You cannot delete yourself", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/users/{id}")]
+pub async fn delete(roster: web::Data<Roster>, actor: Authenticated, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    roster_domain::users::delete(&roster, &actor.0, *id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,220 @@
+//! Building the application from a `Config`: database, migrations, first admin,
+//! HTTP server. Tests call `Application::build` with a config of their own.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, DefaultHeaders, Logger};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use roster_domain::password::PasswordParams;
+use roster_domain::users::AdminBootstrap;
+use roster_domain::{AuthSettings, Clock, Roster, SystemClock};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::error::{json_error, path_error, query_error};
+use crate::fallback::{api_fallback, KnownRoutes};
+use crate::routes::HttpSettings;
+
+/// What start-up did, for the start-up message.
+#[derive(Debug, Clone)]
+pub struct StartupInfo {
+    pub url: String,
+    pub database: String,
+    pub admin_email: String,
+    pub admin: AdminBootstrap,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    roster: Roster,
+    info: StartupInfo,
+}
+
+/// Connects to the configured database and applies migrations.
+pub async fn open_database(config: &Config) -> anyhow::Result<roster_domain::db::DatabaseConnection> {
+    let url = config.effective_database_url();
+    let db = roster_domain::db::connect(&url)
+        .await
+        .with_context(|| format!("cannot open the database ({})", redact_url(&url)))?;
+    roster_domain::db::migrate(&db).await.context("cannot apply migrations")?;
+    Ok(db)
+}
+
+/// The domain context for `config` on `db`.
+pub fn roster_for(config: &Config, db: roster_domain::db::DatabaseConnection, clock: Arc<dyn Clock>) -> anyhow::Result<Roster> {
+    let jwt_secret = match &config.jwt_secret {
+        Some(s) if s.expose().len() >= 32 => s.expose().as_bytes().to_vec(),
+        Some(_) => anyhow::bail!("ROSTER_JWT_SECRET must be at least 32 characters"),
+        None => load_or_create_secret(&config.data_dir)?,
+    };
+    let auth = AuthSettings {
+        jwt_secret,
+        issuer: "roster".into(),
+        audience: "roster-api".into(),
+        access_ttl: Duration::from_secs(config.access_token_ttl_secs),
+        refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
+        password_params: PasswordParams {
+            memory_kib: config.password_hash_memory_kib,
+            iterations: config.password_hash_iterations,
+            parallelism: 1,
+        },
+    };
+    Ok(Roster::new(db, clock, auth))
+}
+
+/// The JWT key of the embedded default: generated once, kept in the data folder so
+/// restarts do not sign everyone out.
+fn load_or_create_secret(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let path = data_dir.join("jwt-secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= 32 {
+            return Ok(existing.as_bytes().to_vec());
+        }
+    }
+    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let secret = format!("{}{}", roster_domain::tokens::random_token(), roster_domain::tokens::random_token());
+    write_private(&path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(secret.into_bytes())
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+/// Hides the password in a database URL.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Application {
+    /// Opens the database, applies migrations, makes sure there is an admin, and
+    /// binds the listener. The server runs once `run_until_stopped` is awaited.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock), None).await
+    }
+
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>, workers: Option<usize>) -> anyhow::Result<Self> {
+        let db = open_database(&config).await?;
+        let database = format!("{} ({})", roster_domain::db::backend_name(&db), redact_url(&config.effective_database_url()));
+        let roster = roster_for(&config, db, clock)?;
+        let admin = roster_domain::users::ensure_admin(
+            &roster,
+            &config.admin_email,
+            config.admin_password.as_ref().map(|s| s.expose()),
+        )
+        .await
+        .context("cannot create the first admin (check ROSTER_ADMIN_EMAIL and ROSTER_ADMIN_PASSWORD)")?;
+
+        let listener = TcpListener::bind(&config.listen)
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let port = addr.port();
+
+        let roster_data = web::Data::new(roster.clone());
+        let settings = web::Data::new(HttpSettings {
+            secure_cookies: config.secure_cookies,
+            trust_proxy_headers: config.trust_proxy_headers,
+        });
+        let known = web::Data::new(KnownRoutes::from_document(&crate::openapi::document()));
+        let spa_dir = config.effective_spa_dir();
+        if !spa_dir.join("index.html").exists() {
+            tracing::warn!(dir = %spa_dir.display(), "the SPA is not built; serving a placeholder page");
+        }
+        let json_limit = config.max_json_body_bytes;
+
+        let mut server = HttpServer::new(move || {
+            let app = App::new()
+                .app_data(roster_data.clone())
+                .app_data(settings.clone())
+                .app_data(known.clone())
+                .app_data(web::JsonConfig::default().limit(json_limit).error_handler(json_error))
+                .app_data(web::PathConfig::default().error_handler(path_error))
+                .app_data(web::QueryConfig::default().error_handler(query_error))
+                .wrap(Compress::default())
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "no-referrer"))
+                        .add(("X-Frame-Options", "DENY")),
+                )
+                .wrap(
+                    Logger::new("%{method}xi %U %s %b %Dms")
+                        .custom_request_replace("method", |req| req.method().to_string()),
+                );
+            crate::openapi::mount(app.into_utoipa_app())
+                .openapi_service(|doc| SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc))
+                .into_app()
+                .route("/api/docs", web::get().to(|| async {
+                    actix_web::HttpResponse::PermanentRedirect()
+                        .insert_header((actix_web::http::header::LOCATION, "/api/docs/"))
+                        .finish()
+                }))
+                .service(web::scope("/api").default_service(web::to(api_fallback)))
+                .configure(crate::spa::configure(spa_dir.clone()))
+        })
+        .shutdown_timeout(10);
+        if let Some(n) = workers {
+            server = server.workers(n);
+        }
+        let server = server.listen(listener)?.run();
+
+        let host = match addr.ip() {
+            ip if ip.is_unspecified() => "localhost".to_string(),
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        let info = StartupInfo {
+            url: format!("http://{host}:{port}"),
+            database,
+            admin_email: roster_types::validate::normalise_email(&config.admin_email),
+            admin,
+        };
+        Ok(Self { port, server, roster, info })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn roster(&self) -> &Roster {
+        &self.roster
+    }
+
+    pub fn info(&self) -> &StartupInfo {
+        &self.info
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

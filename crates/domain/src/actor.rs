@@ -1,0 +1,36 @@
+//! Who is making a request, as established by the API's authentication.
+
+use roster_types::Role;
+use uuid::Uuid;
+
+use crate::{Error, Result};
+
+/// The caller of a domain operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The user whose rights apply.
+    pub user_id: Uuid,
+    /// Their global roles, read from the database on every request.
+    pub roles: Vec<Role>,
+    /// The admin behind an impersonation, if any.
+    pub impersonator: Option<Uuid>,
+}
+
+impl Actor {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.has_role(Role::Admin)
+    }
+
+    /// Fails unless the actor is an admin.
+    pub fn require_admin(&self) -> Result<()> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(Error::Forbidden("only admins may do this"))
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Sign-in, refresh-token rotation, sign-out and turning an access token into an
+//! `Actor`.
+
+use chrono::Duration;
+use roster_entity::{refresh_tokens, users};
+use roster_types::{validate, Me, UserStatus};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
+use uuid::Uuid;
+
+use crate::throttle::{self, Key};
+use crate::{tokens, users as user_ops, Actor, Error, Result, Roster};
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_LEN: usize = 10;
+/// Longest password accepted (argon2 is fine with more; people are not).
+pub const MAX_PASSWORD_LEN: usize = 128;
+
+/// Checks a new password: length, and not the email address.
+pub fn check_password_strength(password: &str, email: &str) -> Result<()> {
+    let len = password.chars().count();
+    if len < MIN_PASSWORD_LEN {
+        return Err(Error::validation(
+            "password",
+            format!("Use at least {MIN_PASSWORD_LEN} characters."),
+        ));
+    }
+    if len > MAX_PASSWORD_LEN {
+        return Err(Error::validation(
+            "password",
+            format!("Use at most {MAX_PASSWORD_LEN} characters."),
+        ));
+    }
+    if password.trim().to_lowercase() == email {
+        return Err(Error::validation("password", "Do not use your email address as your password."));
+    }
+    Ok(())
+}
+
+/// A session handed to the client: an access token and the refresh token that
+/// replaces it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access_token: String,
+    pub expires_in: u64,
+    pub refresh_token: String,
+    pub refresh_expires_in: u64,
+    pub user_id: Uuid,
+}
+
+async fn start_session(
+    roster: &Roster,
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    family_id: Uuid,
+) -> Result<Session> {
+    let now = roster.now();
+    let refresh_token = tokens::random_token();
+    let refresh_ttl = Duration::from_std(roster.auth.refresh_ttl).map_err(Error::internal)?;
+    refresh_tokens::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        family_id: Set(family_id),
+        token_hash: Set(tokens::hash_token(&refresh_token)),
+        created_at: Set(now),
+        expires_at: Set(now + refresh_ttl),
+        used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(Session {
+        access_token: tokens::issue_access_token(&roster.auth, user_id, now)?,
+        expires_in: roster.auth.access_ttl.as_secs(),
+        refresh_token,
+        refresh_expires_in: roster.auth.refresh_ttl.as_secs(),
+        user_id,
+    })
+}
+
+/// `POST /auth/login`. Unknown email and wrong password fail the same way and
+/// take the same time; repeated failures per email or address are throttled.
+pub async fn login(roster: &Roster, email: &str, password: &str, client_ip: Option<&str>) -> Result<Session> {
+    let email = validate::normalise_email(email);
+    if email.is_empty() || password.is_empty() {
+        let mut errors = Vec::new();
+        if email.is_empty() {
+            errors.push(roster_types::FieldError::new("email", "Enter your email address."));
+        }
+        if password.is_empty() {
+            errors.push(roster_types::FieldError::new("password", "Enter your password."));
+        }
+        return Err(Error::Validation(errors));
+    }
+    let mut keys = vec![Key::email(&email)];
+    if let Some(ip) = client_ip {
+        keys.push(Key::ip(ip));
+    }
+    let now = roster.now();
+    throttle::check(&roster.db, &keys, now).await?;
+
+    let user = users::Entity::find()
+        .filter(users::Column::Email.eq(&email))
+        .one(&roster.db)
+        .await?;
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    let ok = roster.hasher.verify(password.to_string(), hash).await?;
+    let user = match user {
+        Some(user) if ok => user,
+        _ => {
+            for key in &keys {
+                throttle::record_failure(&roster.db, key, now).await?;
+            }
+            tracing::info!(outcome = "refused", "sign-in failed");
+            return Err(Error::InvalidCredentials);
+        }
+    };
+    if user.status == UserStatus::Suspended.as_str() {
+        return Err(Error::Forbidden("this account is suspended"));
+    }
+    throttle::clear(&roster.db, &keys[0]).await?;
+    users::Entity::update_many()
+        .col_expr(users::Column::LastLoginAt, Expr::value(now))
+        .filter(users::Column::Id.eq(user.id))
+        .exec(&roster.db)
+        .await?;
+    let session = start_session(roster, &roster.db, user.id, Uuid::now_v7()).await?;
+    tracing::info!(user.id = %user.id, "signed in");
+    Ok(session)
+}
+
+async fn revoke_family(db: &impl ConnectionTrait, family_id: Uuid, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::FamilyId.eq(family_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// `POST /auth/refresh`: swaps a refresh token for a new one and a fresh access
+/// token. Presenting a token that was already swapped revokes its whole family:
+/// someone else has a copy.
+pub async fn refresh(roster: &Roster, refresh_token: &str) -> Result<Session> {
+    let now = roster.now();
+    let invalid = || Error::Unauthenticated("the session has ended; sign in again");
+    let token = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(tokens::hash_token(refresh_token)))
+        .one(&roster.db)
+        .await?
+        .ok_or_else(invalid)?;
+    if token.revoked_at.is_some() || token.expires_at <= now {
+        return Err(invalid());
+    }
+    // Claim the token atomically; losing the race is a reuse too.
+    let claimed = refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::Id.eq(token.id))
+        .filter(refresh_tokens::Column::UsedAt.is_null())
+        .exec(&roster.db)
+        .await?;
+    if token.used_at.is_some() || claimed.rows_affected == 0 {
+        revoke_family(&roster.db, token.family_id, now).await?;
+        tracing::warn!(user.id = %token.user_id, "refresh token reused; session family revoked");
+        return Err(invalid());
+    }
+    let user = users::Entity::find_by_id(token.user_id)
+        .one(&roster.db)
+        .await?
+        .ok_or_else(invalid)?;
+    if user.status == UserStatus::Suspended.as_str() {
+        revoke_family(&roster.db, token.family_id, now).await?;
+        return Err(invalid());
+    }
+    start_session(roster, &roster.db, user.id, token.family_id).await
+}
+
+/// `POST /auth/logout`: ends the session the refresh token belongs to. Unknown
+/// tokens are ignored, so signing out always succeeds.
+pub async fn logout(roster: &Roster, refresh_token: &str) -> Result<()> {
+    let token = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(tokens::hash_token(refresh_token)))
+        .one(&roster.db)
+        .await?;
+    if let Some(token) = token {
+        revoke_family(&roster.db, token.family_id, roster.now()).await?;
+    }
+    Ok(())
+}
+
+/// Checks an access token and reads the caller's current roles. A suspended or
+/// deleted user's tokens stop working at once.
+pub async fn authenticate(roster: &Roster, access_token: &str) -> Result<Actor> {
+    let claims = tokens::verify_access_token(&roster.auth, access_token, roster.now())?;
+    let user_id: Uuid = claims
+        .sub
+        .parse()
+        .map_err(|_| Error::Unauthenticated("the access token is invalid"))?;
+    let user = users::Entity::find_by_id(user_id)
+        .one(&roster.db)
+        .await?
+        .ok_or(Error::Unauthenticated("the account no longer exists"))?;
+    if user.status == UserStatus::Suspended.as_str() {
+        return Err(Error::Unauthenticated("this account is suspended"));
+    }
+    let impersonator = claims
+        .act
+        .map(|a| a.sub.parse())
+        .transpose()
+        .map_err(|_| Error::Unauthenticated("the access token is invalid"))?;
+    Ok(Actor {
+        user_id,
+        roles: user_ops::roles_of(&roster.db, user_id).await?,
+        impersonator,
+    })
+}
+
+/// `GET /auth/me`.
+pub async fn me(roster: &Roster, actor: &Actor) -> Result<Me> {
+    let user = user_ops::get(roster, actor, actor.user_id).await?;
+    Ok(Me {
+        user,
+        impersonator: None,
+    })
+}

@@ -1,0 +1,80 @@
+//! Roster's rules: users, roles, sign-in and sessions. Talks to the database through
+//! SeaORM and never imports actix; the caller's identity is an explicit argument of
+//! every operation that needs one, and permission checks sit next to the rule they
+//! protect.
+
+pub mod actor;
+pub mod auth;
+pub mod clock;
+pub mod db;
+pub mod error;
+pub mod password;
+pub mod seed;
+mod throttle;
+pub mod tokens;
+pub mod users;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use actor::Actor;
+pub use clock::{Clock, SystemClock};
+pub use error::{Error, Result};
+
+/// Settings of sign-in and sessions.
+#[derive(Clone)]
+pub struct AuthSettings {
+    /// HMAC key of access tokens (HS256).
+    pub jwt_secret: Vec<u8>,
+    /// `iss` of issued tokens, checked on the way in.
+    pub issuer: String,
+    /// `aud` of issued tokens, checked on the way in.
+    pub audience: String,
+    /// Lifetime of access tokens.
+    pub access_ttl: Duration,
+    /// Lifetime of refresh tokens (each rotation starts a new one).
+    pub refresh_ttl: Duration,
+    /// argon2id cost parameters.
+    pub password_params: password::PasswordParams,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_secret", &"[redacted]")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("access_ttl", &self.access_ttl)
+            .field("refresh_ttl", &self.refresh_ttl)
+            .field("password_params", &self.password_params)
+            .finish()
+    }
+}
+
+/// Everything a domain operation needs: the database, the clock and the settings.
+/// Cheap to clone; one per process, shared by every request.
+#[derive(Clone)]
+pub struct Roster {
+    pub db: sea_orm::DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub auth: Arc<AuthSettings>,
+    pub(crate) hasher: password::Hasher,
+}
+
+impl Roster {
+    pub fn new(db: sea_orm::DatabaseConnection, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
+        let hasher = password::Hasher::new(auth.password_params);
+        Self {
+            db,
+            clock,
+            auth: Arc::new(auth),
+            hasher,
+        }
+    }
+
+    /// The current instant, truncated to microseconds so that it round-trips
+    /// through both databases unchanged.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        clock::truncate(self.clock.now())
+    }
+}

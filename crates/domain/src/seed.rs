@@ -1,0 +1,73 @@
+//! Bulk demo and benchmark data: many plausible users, inserted in batches.
+
+use roster_entity::{user_roles, users};
+use roster_types::{Role, UserStatus};
+use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
+use uuid::Uuid;
+
+use crate::users::{name_key, search_text};
+use crate::{Result, Roster};
+
+const FIRST: [&str; 24] = [
+    "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken", "Radia", "Linus",
+    "Frances", "Tim", "Katherine", "John", "Hedy", "Dennis", "Annie", "Niklaus", "Sophie", "Yukihiro",
+    "Karen", "Guido", "Shafi", "Leslie",
+];
+const LAST: [&str; 24] = [
+    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson", "Perlman",
+    "Torvalds", "Allen", "Berners-Lee", "Johnson", "McCarthy", "Lamarr", "Ritchie", "Easley", "Wirth",
+    "Wilson", "Matsumoto", "Spärck Jones", "van Rossum", "Goldwasser", "Lamport",
+];
+
+/// Inserts `count` learners named after computing pioneers, with unique emails
+/// `first.last.N@seed.example`, in batches of `batch` rows. Returns how many.
+pub async fn users(roster: &Roster, count: u64, batch: u64) -> Result<u64> {
+    let batch = batch.clamp(1, 5_000);
+    let start = roster.now();
+    let mut done = 0u64;
+    while done < count {
+        let n = batch.min(count - done);
+        let txn = roster.db.begin().await?;
+        let mut rows = Vec::with_capacity(n as usize);
+        let mut roles = Vec::with_capacity(n as usize);
+        for i in done..done + n {
+            let first = FIRST[(i % 24) as usize];
+            let last = LAST[((i / 24) % 24) as usize];
+            let email = format!(
+                "{}.{}.{i}@seed.example",
+                first.to_lowercase(),
+                last.to_lowercase().replace([' ', 'ä'], "")
+            );
+            let id = Uuid::now_v7();
+            // Spread creation times over the past so date filters and sorts have
+            // something to work on.
+            let created = start - chrono::Duration::seconds((count - i) as i64 * 37);
+            rows.push(users::ActiveModel {
+                id: Set(id),
+                first_name: Set(first.to_string()),
+                last_name: Set(last.to_string()),
+                name_key: Set(name_key(first, last)),
+                search_text: Set(search_text(first, last, &email)),
+                email: Set(email),
+                status: Set(if i % 5 == 0 { UserStatus::Invited } else { UserStatus::Active }
+                    .as_str()
+                    .to_string()),
+                password_hash: Set(None),
+                thinkific_user_id: Set((i % 3 == 0).then_some(1_000_000 + i as i64)),
+                created_at: Set(created),
+                updated_at: Set(created),
+                last_login_at: Set(None),
+                version: Set(1),
+            });
+            roles.push(user_roles::ActiveModel {
+                user_id: Set(id),
+                role: Set(Role::Learner.as_str().to_string()),
+            });
+        }
+        users::Entity::insert_many(rows).exec(&txn).await?;
+        user_roles::Entity::insert_many(roles).exec(&txn).await?;
+        txn.commit().await?;
+        done += n;
+    }
+    Ok(done)
+}

@@ -1,0 +1,459 @@
+//! Users: the table, the profile, creating, changing and deleting people.
+
+use std::collections::HashMap;
+
+use roster_entity::{user_roles, users};
+use roster_types::validate::{self, ValidUser};
+use roster_types::{
+    CreateUserRequest, PageInfo, Role, UpdateUserRequest, User, UserColumn, UserList,
+    UserListQuery, UserStatus, DEFAULT_PER_PAGE,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::{Actor, Error, Result, Roster};
+
+/// The sort key of the Name column: lower-cased, accents folded ("Édith" sorts
+/// with "Edith", not after "Z").
+pub(crate) fn name_key(first: &str, last: &str) -> String {
+    use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+    format!("{first} {last}")
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// The lower-cased text that `q` searches: full name, a line break, email. The
+/// line break keeps a search from matching across name and email.
+pub(crate) fn search_text(first: &str, last: &str, email: &str) -> String {
+    format!("{first} {last}\n{email}").to_lowercase()
+}
+
+/// Turns a row and its roles into the API's `User`.
+pub(crate) fn to_dto(m: users::Model, mut roles: Vec<Role>) -> Result<User> {
+    roles.sort();
+    let status = UserStatus::parse(&m.status)
+        .ok_or_else(|| Error::internal(format!("user {} has unknown status {:?}", m.id, m.status)))?;
+    Ok(User {
+        full_name: format!("{} {}", m.first_name, m.last_name),
+        id: m.id,
+        first_name: m.first_name,
+        last_name: m.last_name,
+        email: m.email,
+        status,
+        roles,
+        thinkific_user_id: m.thinkific_user_id,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        last_login_at: m.last_login_at,
+        version: m.version,
+    })
+}
+
+/// The global roles of one user.
+pub(crate) async fn roles_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Role>> {
+    Ok(user_roles::Entity::find()
+        .filter(user_roles::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|r| Role::parse(&r.role))
+        .collect())
+}
+
+async fn roles_of_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Role>>> {
+    let mut map: HashMap<Uuid, Vec<Role>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(map);
+    }
+    for r in user_roles::Entity::find()
+        .filter(user_roles::Column::UserId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        if let Some(role) = Role::parse(&r.role) {
+            map.entry(r.user_id).or_default().push(role);
+        }
+    }
+    Ok(map)
+}
+
+async fn replace_roles(db: &impl ConnectionTrait, user_id: Uuid, roles: &[Role]) -> Result<()> {
+    user_roles::Entity::delete_many()
+        .filter(user_roles::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    if !roles.is_empty() {
+        user_roles::Entity::insert_many(roles.iter().map(|r| user_roles::ActiveModel {
+            user_id: Set(user_id),
+            role: Set(r.as_str().to_string()),
+        }))
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
+fn email_taken() -> Error {
+    Error::Conflict {
+        code: "email_taken",
+        message: "Another user already has this email address.".into(),
+        field: Some("email"),
+    }
+}
+
+/// Maps a unique violation on insert or update to "email taken" (the only unique
+/// column a person can type), anything else to an internal error.
+fn unique_to_conflict(err: sea_orm::DbErr) -> Error {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => email_taken(),
+        _ => err.into(),
+    }
+}
+
+/// Escapes `%`, `_` and `\` so a search term matches literally.
+fn like_pattern(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() + 2);
+    out.push('%');
+    for c in term.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+fn filtered(query: &UserListQuery) -> Select<users::Entity> {
+    let mut select = users::Entity::find();
+    if let Some(q) = &query.q {
+        select = select.filter(
+            Expr::col((users::Entity, users::Column::SearchText))
+                .like(LikeExpr::new(like_pattern(q)).escape('\\')),
+        );
+    }
+    if let Some(status) = query.status {
+        select = select.filter(users::Column::Status.eq(status.as_str()));
+    }
+    if let Some(role) = query.role {
+        select = select.filter(
+            users::Column::Id.in_subquery(
+                Query::select()
+                    .column(user_roles::Column::UserId)
+                    .from(user_roles::Entity)
+                    .and_where(user_roles::Column::Role.eq(role.as_str()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(from) = query.created_from {
+        select = select.filter(users::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = query.created_to {
+        select = select.filter(users::Column::CreatedAt.lt(to));
+    }
+    select
+}
+
+/// `GET /users`: one page of the Users table.
+pub async fn list(roster: &Roster, actor: &Actor, query: &UserListQuery) -> Result<UserList> {
+    actor.require_admin()?;
+    let page = Ord::max(query.page.unwrap_or(1), 1);
+    let per_page = query
+        .per_page
+        .unwrap_or(DEFAULT_PER_PAGE)
+        .clamp(1, roster_types::MAX_PER_PAGE);
+    let sort = query.sort.unwrap_or_default();
+    let order = if sort.descending() { Order::Desc } else { Order::Asc };
+
+    let select = filtered(query);
+    let total = select.clone().count(&roster.db).await?;
+
+    let select = match sort.column() {
+        UserColumn::Name => select.order_by(users::Column::NameKey, order.clone()),
+        UserColumn::Email => select.order_by(users::Column::Email, order.clone()),
+        UserColumn::CreatedAt => select.order_by(users::Column::CreatedAt, order.clone()),
+        // Users without a Thinkific account come last in both directions.
+        UserColumn::ThinkificId => select
+            .order_by(
+                Expr::col((users::Entity, users::Column::ThinkificUserId)).is_null(),
+                Order::Asc,
+            )
+            .order_by(users::Column::ThinkificUserId, order.clone()),
+    };
+    let rows = select
+        .order_by(users::Column::Id, order)
+        .offset(u64::from(page - 1) * u64::from(per_page))
+        .limit(u64::from(per_page))
+        .all(&roster.db)
+        .await?;
+
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut roles = roles_of_many(&roster.db, &ids).await?;
+    let items = rows
+        .into_iter()
+        .map(|m| {
+            let r = roles.remove(&m.id).unwrap_or_default();
+            to_dto(m, r)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(UserList {
+        items,
+        page: PageInfo {
+            page,
+            per_page,
+            total,
+        },
+    })
+}
+
+async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<users::Model> {
+    users::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("user"))
+}
+
+/// `GET /users/{id}`.
+pub async fn get(roster: &Roster, actor: &Actor, id: Uuid) -> Result<User> {
+    if actor.user_id != id {
+        actor.require_admin()?;
+    }
+    let user = find(&roster.db, id).await?;
+    let roles = roles_of(&roster.db, id).await?;
+    to_dto(user, roles)
+}
+
+/// Inserts a validated user with its roles inside `db` (a transaction).
+pub(crate) async fn insert(
+    roster: &Roster,
+    db: &impl ConnectionTrait,
+    valid: ValidUser,
+    status: UserStatus,
+    password_hash: Option<String>,
+) -> Result<User> {
+    let now = roster.now();
+    let model = users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name_key: Set(name_key(&valid.first_name, &valid.last_name)),
+        search_text: Set(search_text(&valid.first_name, &valid.last_name, &valid.email)),
+        first_name: Set(valid.first_name),
+        last_name: Set(valid.last_name),
+        email: Set(valid.email),
+        status: Set(status.as_str().to_string()),
+        password_hash: Set(password_hash),
+        thinkific_user_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_login_at: Set(None),
+        version: Set(1),
+    };
+    let user = model.insert(db).await.map_err(unique_to_conflict)?;
+    replace_roles(db, user.id, &valid.roles).await?;
+    to_dto(user, valid.roles)
+}
+
+/// `POST /users`: a new user, `invited` until they set a password.
+pub async fn create(roster: &Roster, actor: &Actor, req: &CreateUserRequest) -> Result<User> {
+    actor.require_admin()?;
+    let valid = validate::validate_create_user(req).map_err(Error::Validation)?;
+    let txn = roster.db.begin().await?;
+    if users::Entity::find()
+        .filter(users::Column::Email.eq(&valid.email))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(email_taken());
+    }
+    let user = insert(roster, &txn, valid, UserStatus::Invited, None).await?;
+    txn.commit().await?;
+    tracing::info!(user.id = %user.id, actor.id = %actor.user_id, "user created");
+    Ok(user)
+}
+
+/// `PATCH /users/{id}`. With `expected_version` (from `If-Match`), a user changed
+/// since it was read is not overwritten.
+pub async fn update(
+    roster: &Roster,
+    actor: &Actor,
+    id: Uuid,
+    req: &UpdateUserRequest,
+    expected_version: Option<i32>,
+) -> Result<User> {
+    actor.require_admin()?;
+    let changes = validate::validate_update_user(req).map_err(Error::Validation)?;
+    if let Some(roles) = &changes.roles {
+        if id == actor.user_id && !roles.contains(&Role::Admin) {
+            return Err(Error::Conflict {
+                code: "cannot_remove_own_admin",
+                message: "You cannot remove the admin role from yourself.".into(),
+                field: Some("roles"),
+            });
+        }
+    }
+    let txn = roster.db.begin().await?;
+    let current = find(&txn, id).await?;
+    if expected_version.is_some_and(|v| v != current.version) {
+        return Err(Error::PreconditionFailed);
+    }
+    if let Some(email) = &changes.email {
+        if *email != current.email
+            && users::Entity::find()
+                .filter(users::Column::Email.eq(email))
+                .one(&txn)
+                .await?
+                .is_some()
+        {
+            return Err(email_taken());
+        }
+    }
+    let first = changes.first_name.clone().unwrap_or_else(|| current.first_name.clone());
+    let last = changes.last_name.clone().unwrap_or_else(|| current.last_name.clone());
+    let email = changes.email.clone().unwrap_or_else(|| current.email.clone());
+    let version = current.version;
+    let mut model = current.into_active_model();
+    model.name_key = Set(name_key(&first, &last));
+    model.search_text = Set(search_text(&first, &last, &email));
+    model.first_name = Set(first);
+    model.last_name = Set(last);
+    model.email = Set(email);
+    model.updated_at = Set(roster.now());
+    model.version = Set(version + 1);
+    // The version guard makes a concurrent edit fail instead of being lost.
+    let updated = users::Entity::update_many()
+        .set(model)
+        .filter(users::Column::Id.eq(id))
+        .filter(users::Column::Version.eq(version))
+        .exec(&txn)
+        .await
+        .map_err(unique_to_conflict)?;
+    if updated.rows_affected == 0 {
+        return Err(Error::PreconditionFailed);
+    }
+    if let Some(roles) = &changes.roles {
+        replace_roles(&txn, id, roles).await?;
+    }
+    let user = find(&txn, id).await?;
+    let roles = roles_of(&txn, id).await?;
+    txn.commit().await?;
+    tracing::info!(user.id = %id, actor.id = %actor.user_id, "user updated");
+    to_dto(user, roles)
+}
+
+/// `DELETE /users/{id}`.
+pub async fn delete(roster: &Roster, actor: &Actor, id: Uuid) -> Result<()> {
+    actor.require_admin()?;
+    if id == actor.user_id {
+        return Err(Error::Conflict {
+            code: "cannot_delete_self",
+            message: "You cannot delete your own account.".into(),
+            field: None,
+        });
+    }
+    let deleted = users::Entity::delete_by_id(id).exec(&roster.db).await?;
+    if deleted.rows_affected == 0 {
+        return Err(Error::NotFound("user"));
+    }
+    tracing::info!(user.id = %id, actor.id = %actor.user_id, "user deleted");
+    Ok(())
+}
+
+/// What `ensure_admin` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminBootstrap {
+    /// An admin already existed; nothing changed.
+    Existing,
+    /// An admin was created with the given password.
+    Created,
+    /// An admin was created with this generated password, to be shown once.
+    CreatedWithGeneratedPassword(String),
+}
+
+/// Makes sure the school has an admin: when none exists, creates `email` with
+/// `password` (or a generated one).
+pub async fn ensure_admin(roster: &Roster, email: &str, password: Option<&str>) -> Result<AdminBootstrap> {
+    let any_admin = user_roles::Entity::find()
+        .filter(user_roles::Column::Role.eq(Role::Admin.as_str()))
+        .one(&roster.db)
+        .await?;
+    if any_admin.is_some() {
+        return Ok(AdminBootstrap::Existing);
+    }
+    let generated = password.is_none().then(|| crate::tokens::random_token()[..20].to_string());
+    let password = password.map(str::to_owned).or_else(|| generated.clone()).unwrap_or_default();
+    upsert_admin(roster, email, &password).await?;
+    Ok(match generated {
+        Some(p) => AdminBootstrap::CreatedWithGeneratedPassword(p),
+        None => AdminBootstrap::Created,
+    })
+}
+
+/// Creates or updates an active admin with this email and password (the
+/// `create-admin` command).
+pub async fn upsert_admin(roster: &Roster, email: &str, password: &str) -> Result<User> {
+    let email = validate::normalise_email(email);
+    validate::check_email(&email).map_err(|m| Error::validation("email", m))?;
+    crate::auth::check_password_strength(password, &email)?;
+    let hash = roster.hasher.hash(password.to_string()).await?;
+    let txn = roster.db.begin().await?;
+    let existing = users::Entity::find()
+        .filter(users::Column::Email.eq(&email))
+        .one(&txn)
+        .await?;
+    let user = match existing {
+        Some(m) => {
+            let id = m.id;
+            let version = m.version;
+            let mut model = m.into_active_model();
+            model.password_hash = Set(Some(hash));
+            model.status = Set(UserStatus::Active.as_str().to_string());
+            model.updated_at = Set(roster.now());
+            model.version = Set(version + 1);
+            model.update(&txn).await?;
+            let mut roles = roles_of(&txn, id).await?;
+            if !roles.contains(&Role::Admin) {
+                roles.push(Role::Admin);
+                replace_roles(&txn, id, &roles).await?;
+            }
+            to_dto(find(&txn, id).await?, roles)?
+        }
+        None => {
+            let valid = ValidUser {
+                first_name: "Roster".into(),
+                last_name: "Admin".into(),
+                email,
+                roles: vec![Role::Admin],
+            };
+            insert(roster, &txn, valid, UserStatus::Active, Some(hash)).await?
+        }
+    };
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Sets a user's password and makes an invited user active.
+pub async fn set_password(roster: &Roster, user_id: Uuid, password: &str) -> Result<()> {
+    let user = find(&roster.db, user_id).await?;
+    crate::auth::check_password_strength(password, &user.email)?;
+    let hash = roster.hasher.hash(password.to_string()).await?;
+    let status = if user.status == UserStatus::Invited.as_str() {
+        UserStatus::Active.as_str().to_string()
+    } else {
+        user.status.clone()
+    };
+    let version = user.version;
+    let mut model = user.into_active_model();
+    model.password_hash = Set(Some(hash));
+    model.status = Set(status);
+    model.updated_at = Set(roster.now());
+    model.version = Set(version + 1);
+    model.update(&roster.db).await?;
+    Ok(())
+}

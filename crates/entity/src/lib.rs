@@ -1,0 +1,7 @@
+//! SeaORM entities: Roster's tables as Rust types. Never serialized to clients;
+//! `roster-domain` turns them into `roster-types` DTOs.
+
+pub mod auth_throttle;
+pub mod refresh_tokens;
+pub mod user_roles;
+pub mod users;

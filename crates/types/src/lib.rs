@@ -1,0 +1,41 @@
+//! The API contract shared by the server and the browser: request and response
+//! bodies, id newtypes, the problem body and the validation rules forms share.
+//!
+//! Plain serde types that compile for wasm32. `utoipa::ToSchema` derives sit behind
+//! the `openapi` feature so the SPA does not pay for them.
+
+pub mod auth;
+pub mod problem;
+pub mod users;
+pub mod validate;
+
+pub use auth::*;
+pub use problem::*;
+pub use users::*;
+
+/// Pagination metadata of every list response.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PageInfo {
+    /// The 1-based page number that was returned.
+    #[cfg_attr(feature = "openapi", schema(example = 1))]
+    pub page: u32,
+    /// How many items a page holds.
+    #[cfg_attr(feature = "openapi", schema(example = 25))]
+    pub per_page: u32,
+    /// How many items match the filters, across all pages.
+    #[cfg_attr(feature = "openapi", schema(example = 1342))]
+    pub total: u64,
+}
+
+impl PageInfo {
+    /// The number of pages needed for `total` items (at least one).
+    pub fn page_count(&self) -> u64 {
+        self.total.div_ceil(u64::from(self.per_page.max(1))).max(1)
+    }
+}
+
+/// Default page size of list endpoints.
+pub const DEFAULT_PER_PAGE: u32 = 25;
+/// Largest page size a list endpoint accepts.
+pub const MAX_PER_PAGE: u32 = 200;

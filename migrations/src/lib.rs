@@ -1,0 +1,21 @@
+//! Roster's database migrations, for SQLite and PostgreSQL alike. Append-only: a
+//! shipped migration is never edited; a change is a new migration.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_users;
+mod m20261125_000002_create_refresh_tokens;
+mod m20261125_000003_create_auth_throttle;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_create_users::Migration),
+            Box::new(m20261125_000002_create_refresh_tokens::Migration),
+            Box::new(m20261125_000003_create_auth_throttle::Migration),
+        ]
+    }
+}

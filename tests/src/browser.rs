@@ -1,0 +1,130 @@
+//! Headless Chromium through ChromeDriver (WebDriver), for tests of the SPA.
+//!
+//! Found at `CHROMEDRIVER` / `CHROME` or `/usr/bin/chromedriver` /
+//! `/usr/bin/chromium`. When they or the built SPA are missing the test is skipped
+//! loudly, unless `ROSTER_REQUIRE_BROWSER` is set (as in CI), when it fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+pub const REQUIRE_ENV: &str = "ROSTER_REQUIRE_BROWSER";
+
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn find_program(env: &str, candidates: &[&str]) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(env) {
+        return Some(PathBuf::from(p));
+    }
+    candidates.iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+/// Where `cargo xtask build` puts the SPA.
+pub fn spa_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/spa")
+}
+
+/// Starts ChromeDriver and a headless browser session, or explains why not.
+pub async fn start() -> Result<Browser, String> {
+    let driver_path = find_program("CHROMEDRIVER", &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"])
+        .ok_or("chromedriver not found (apt-get install chromium chromium-driver)")?;
+    let chrome = find_program("CHROME", &["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"])
+        .ok_or("chromium not found (apt-get install chromium chromium-driver)")?;
+    if !spa_dir().join("index.html").exists() {
+        return Err("the SPA is not built (cargo xtask build)".into());
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let driver = Command::new(&driver_path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", driver_path.display()))?;
+    let profile = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chrome,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-quic", "--no-first-run", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last_err = String::new();
+    for _ in 0..100 {
+        let mut builder = ClientBuilder::rustls().map_err(|e| e.to_string())?;
+        match builder.capabilities(caps.clone()).connect(&url).await {
+            Ok(client) => {
+                return Ok(Browser {
+                    client,
+                    driver,
+                    _profile: profile,
+                });
+            }
+            Err(e) => {
+                last_err = e.to_string();
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    Err(format!("cannot open a browser session: {last_err}"))
+}
+
+impl Browser {
+    /// Waits (up to 10 s) for an element matching `css`.
+    pub async fn wait_css(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("element {css} appears: {e}"))
+    }
+
+    /// Waits (up to 10 s) until `check` holds, re-evaluating it every 50 ms.
+    pub async fn wait_until<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while tokio::time::Instant::now() < deadline {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let source = self.client.source().await.unwrap_or_default();
+        panic!("timed out waiting until {what}; page was:\n{source}");
+    }
+
+    /// The texts of all elements matching `css`.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for el in self.client.find_all(Locator::Css(css)).await.unwrap_or_default() {
+            out.push(el.text().await.unwrap_or_default());
+        }
+        out
+    }
+}

@@ -1,0 +1,256 @@
+//! Black-box test support: `spawn_app()` starts the real application on port 0
+//! with a fresh database (a new SQLite file, or a new PostgreSQL database when
+//! `DATABASE_URL` points at PostgreSQL), and a client that keeps cookies.
+
+pub mod browser;
+
+use std::sync::Arc;
+
+use roster_api::config::{Config, Secret};
+use roster_api::Application;
+use roster_domain::{Roster, SystemClock};
+use roster_types::{CreateUserRequest, Problem, Role, TokenResponse, User};
+use serde_json::Value;
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The database of one test; PostgreSQL databases are dropped when it goes.
+pub enum TestDb {
+    Sqlite,
+    Postgres { server_url: String, name: String },
+}
+
+impl TestDb {
+    /// A fresh database: PostgreSQL when `DATABASE_URL` says so, else SQLite in
+    /// `dir`. Returns the URL to connect to.
+    async fn create(dir: &std::path::Path) -> (Self, String) {
+        match std::env::var("DATABASE_URL") {
+            Ok(url) if url.starts_with("postgres") => {
+                let name = format!("roster_test_{}", uuid::Uuid::now_v7().simple());
+                let admin = sea_orm::Database::connect(&url)
+                    .await
+                    .expect("DATABASE_URL points at a reachable PostgreSQL");
+                sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("can create a test database");
+                admin.close().await.ok();
+                let db_url = with_database(&url, &name);
+                (Self::Postgres { server_url: url, name }, db_url)
+            }
+            _ => (
+                Self::Sqlite,
+                format!("sqlite://{}?mode=rwc", dir.join("roster.db").display()),
+            ),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres { .. })
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Self::Postgres { server_url, name } = self {
+            let (url, name) = (server_url.clone(), name.clone());
+            // Drop runs outside any runtime we may block; use a thread of our own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                rt.block_on(async {
+                    let admin = sea_orm::Database::connect(&url).await.ok()?;
+                    sea_orm::ConnectionTrait::execute_unprepared(
+                        &admin,
+                        &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                    )
+                    .await
+                    .ok()?;
+                    admin.close().await.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    pub port: u16,
+    /// A client with a cookie store, not signed in.
+    pub client: reqwest::Client,
+    pub roster: Roster,
+    pub db: TestDb,
+    _dir: tempfile::TempDir,
+}
+
+/// The config tests run with: cheap password hashing, a fixed JWT secret, the
+/// first admin from constants.
+pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
+    Config {
+        listen: "127.0.0.1:0".into(),
+        data_dir: dir.to_path_buf(),
+        database_url: Some(database_url),
+        jwt_secret: Some(Secret("test-secret-that-is-at-least-32-bytes-long".into())),
+        admin_email: ADMIN_EMAIL.into(),
+        admin_password: Some(Secret(ADMIN_PASSWORD.into())),
+        password_hash_memory_kib: 1024,
+        password_hash_iterations: 1,
+        ..Config::default()
+    }
+}
+
+/// Starts the application with a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the application with a fresh database and a config adjusted by `tweak`.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (db, url) = TestDb::create(dir.path()).await;
+    let mut config = test_config(dir.path(), url);
+    tweak(&mut config);
+    let app = Application::build_with_clock(config, Arc::new(SystemClock), Some(1))
+        .await
+        .expect("the application starts");
+    let port = app.port();
+    let roster = app.roster().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client: client(),
+        roster,
+        db,
+        _dir: dir,
+    }
+}
+
+/// A client that keeps cookies and does not follow redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client builds")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn login(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Signs in with `client` and returns the access token.
+    pub async fn token_for(&self, client: &reqwest::Client, email: &str, password: &str) -> String {
+        let res = self.login(client, email, password).await;
+        assert_eq!(res.status(), 200, "sign-in as {email} succeeds");
+        res.json::<TokenResponse>().await.expect("token body").access_token
+    }
+
+    /// An access token of the first admin (on a client of its own).
+    pub async fn admin_token(&self) -> String {
+        self.token_for(&client(), ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn post_json(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Creates a user through the API as `token`; panics unless 201.
+    pub async fn create_user(&self, token: &str, first: &str, last: &str, email: &str, roles: &[Role]) -> User {
+        let req = CreateUserRequest {
+            first_name: first.into(),
+            last_name: last.into(),
+            email: email.into(),
+            roles: roles.to_vec(),
+        };
+        let res = self
+            .client
+            .post(self.url("/api/v1/users"))
+            .bearer_auth(token)
+            .json(&req)
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(res.status(), 201, "user {email} is created");
+        res.json().await.expect("user body")
+    }
+
+    /// Creates a user who can sign in, and returns them with an access token.
+    pub async fn user_with_password(&self, roles: &[Role], email: &str) -> (User, String) {
+        let admin = self.admin_token().await;
+        let user = self.create_user(&admin, "Test", "Person", email, roles).await;
+        let password = "a-good-password-42";
+        roster_domain::users::set_password(&self.roster, user.id, password)
+            .await
+            .expect("password set");
+        let token = self.token_for(&client(), email, password).await;
+        (user, token)
+    }
+}
+
+/// Reads a problem response, checking its media type and status field.
+pub async fn problem(res: reqwest::Response, status: u16) -> Problem {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(content_type, PROBLEM_JSON, "problem media type");
+    let problem: Problem = res.json().await.expect("problem body");
+    assert_eq!(problem.status, status, "problem status field");
+    problem
+}
+
+/// Says loudly that a part of the suite did not run.
+pub fn skip(what: &str, why: &str, require_env: &str) {
+    if std::env::var_os(require_env).is_some() {
+        panic!("{what} cannot run ({why}) but {require_env} is set");
+    }
+    eprintln!("\n*** SKIPPED: {what}: {why}. Set {require_env}=1 to make this a failure. ***\n");
+}

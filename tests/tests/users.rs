@@ -1,0 +1,331 @@
+//! The Users API: listing, searching, sorting, paging, creating, changing,
+//! deleting, and who may.
+
+use roster_tests::{problem, spawn_app, TestApp, ADMIN_EMAIL};
+use roster_types::{Role, User, UserList, UserStatus};
+use serde_json::json;
+
+async fn list(app: &TestApp, token: &str, query: &str) -> UserList {
+    let res = app.get(&format!("/api/v1/users?{query}"), token).await;
+    assert_eq!(res.status(), 200, "GET /users?{query}");
+    res.json().await.unwrap()
+}
+
+fn emails(list: &UserList) -> Vec<&str> {
+    list.items.iter().map(|u| u.email.as_str()).collect()
+}
+
+async fn seed_people(app: &TestApp, token: &str) {
+    for (first, last, email, roles) in [
+        ("Ada", "Lovelace", "ada@example.com", vec![Role::Learner]),
+        ("Grace", "Hopper", "grace@navy.example", vec![Role::Manager]),
+        ("Alan", "Turing", "alan@bletchley.example", vec![Role::Learner]),
+        ("Édith", "Zola", "edith@example.org", vec![Role::Manager, Role::Learner]),
+    ] {
+        app.create_user(token, first, last, email, &roles).await;
+    }
+}
+
+#[tokio::test]
+async fn creating_a_user_normalises_the_email_and_starts_invited() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let res = app
+        .post_json(
+            "/api/v1/users",
+            &token,
+            &json!({"first_name": "  Ada ", "last_name": "Lovelace", "email": " Ada@Example.COM ", "roles": ["manager", "learner", "manager"]}),
+        )
+        .await;
+
+    assert_eq!(res.status(), 201);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let user: User = res.json().await.unwrap();
+    assert_eq!(location, format!("/api/v1/users/{}", user.id));
+    assert_eq!((user.first_name.as_str(), user.full_name.as_str()), ("Ada", "Ada Lovelace"));
+    assert_eq!(user.email, "ada@example.com");
+    assert_eq!(user.status, UserStatus::Invited);
+    assert_eq!(user.roles, vec![Role::Manager, Role::Learner]);
+    assert_eq!(user.thinkific_user_id, None);
+
+    let fetched: User = app.get(&location, &token).await.json().await.unwrap();
+    assert_eq!(fetched, user);
+}
+
+#[tokio::test]
+async fn a_duplicate_email_in_any_letter_case_is_a_conflict_naming_the_field() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    app.create_user(&token, "Ada", "Lovelace", "ada@example.com", &[]).await;
+
+    let res = app
+        .post_json("/api/v1/users", &token, &json!({"first_name": "A", "last_name": "L", "email": "ADA@example.com"}))
+        .await;
+
+    let body = problem(res, 409).await;
+    assert_eq!(body.code, "email_taken");
+    assert!(body.field_error("email").is_some());
+    assert_eq!(list(&app, &token, "q=ada@").await.page.total, 1);
+}
+
+#[tokio::test]
+async fn invalid_fields_are_all_reported_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let long = "x".repeat(101);
+
+    let res = app
+        .post_json("/api/v1/users", &token, &json!({"first_name": " ", "last_name": long, "email": "not-an-email"}))
+        .await;
+
+    let body = problem(res, 422).await;
+    assert_eq!(body.code, "validation_failed");
+    for field in ["first_name", "last_name", "email"] {
+        assert!(body.field_error(field).is_some(), "{field} reported");
+    }
+    assert_eq!(list(&app, &token, "").await.page.total, 1, "only the admin exists");
+}
+
+#[tokio::test]
+async fn an_unknown_role_is_a_validation_problem() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let res = app
+        .post_json("/api/v1/users", &token, &json!({"first_name": "A", "last_name": "B", "email": "a@b.co", "roles": ["overlord"]}))
+        .await;
+
+    let body = problem(res, 422).await;
+    assert!(body.errors[0].message.contains("overlord"), "{body:?}");
+}
+
+#[tokio::test]
+async fn searching_matches_names_full_names_and_emails_case_insensitively() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    seed_people(&app, &token).await;
+
+    assert_eq!(emails(&list(&app, &token, "q=LOVE").await), ["ada@example.com"]);
+    assert_eq!(emails(&list(&app, &token, "q=grace%20hop").await), ["grace@navy.example"]);
+    assert_eq!(emails(&list(&app, &token, "q=bletchley").await), ["alan@bletchley.example"]);
+    assert_eq!(emails(&list(&app, &token, "q=%C3%A9dith").await), ["edith@example.org"]);
+    // LIKE wildcards in the term are taken literally.
+    assert_eq!(list(&app, &token, "q=%25").await.page.total, 0);
+    assert_eq!(list(&app, &token, "q=_").await.page.total, 0);
+    // The break between name and email is not searchable.
+    assert_eq!(list(&app, &token, "q=lovelace%20ada").await.page.total, 0);
+}
+
+#[tokio::test]
+async fn every_column_sorts_both_ways_with_a_stable_tie_break() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    seed_people(&app, &token).await;
+
+    let by_name = list(&app, &token, "sort=name").await;
+    let names: Vec<_> = by_name.items.iter().map(|u| u.full_name.as_str()).collect();
+    assert_eq!(names, ["Ada Lovelace", "Alan Turing", "Édith Zola", "Grace Hopper", "Roster Admin"]);
+    let by_name_desc = list(&app, &token, "sort=-name").await;
+    let mut reversed = by_name.items.clone();
+    reversed.reverse();
+    assert_eq!(by_name_desc.items, reversed);
+
+    let by_email = list(&app, &token, "sort=email").await;
+    let mut sorted = emails(&by_email).iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    sorted.sort();
+    assert_eq!(emails(&by_email), sorted.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let newest_first = list(&app, &token, "sort=-created_at").await;
+    assert_eq!(newest_first.items[0].email, "edith@example.org");
+    assert_eq!(newest_first.items.last().unwrap().email, ADMIN_EMAIL);
+    let default_order = list(&app, &token, "").await;
+    assert_eq!(default_order.items, newest_first.items);
+
+    // Nobody has a Thinkific id yet: the order falls back to the id, both ways.
+    let tid = list(&app, &token, "sort=thinkific_id").await;
+    let tid_desc = list(&app, &token, "sort=-thinkific_id").await;
+    let mut ids: Vec<_> = tid.items.iter().map(|u| u.id).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    ids.reverse();
+    assert_eq!(tid_desc.items.iter().map(|u| u.id).collect::<Vec<_>>(), ids);
+}
+
+#[tokio::test]
+async fn pages_cover_every_user_exactly_once_with_the_total() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    for i in 0..7 {
+        app.create_user(&token, "Same", "Name", &format!("same{i}@example.com"), &[]).await;
+    }
+
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let p = list(&app, &token, &format!("sort=name&per_page=3&page={page}")).await;
+        assert_eq!((p.page.page, p.page.per_page, p.page.total), (page, 3, 8));
+        seen.extend(p.items.into_iter().map(|u| u.id));
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (8, 8));
+    assert!(list(&app, &token, "per_page=3&page=4").await.items.is_empty());
+}
+
+#[tokio::test]
+async fn filters_narrow_by_status_role_and_creation_time() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    seed_people(&app, &token).await;
+
+    let managers = list(&app, &token, "role=manager&sort=email").await;
+    assert_eq!(emails(&managers), ["edith@example.org", "grace@navy.example"]);
+    assert_eq!(list(&app, &token, "status=active").await.page.total, 1);
+    assert_eq!(list(&app, &token, "status=invited").await.page.total, 4);
+    assert_eq!(list(&app, &token, "status=invited&role=manager&q=grace").await.page.total, 1);
+
+    let all = list(&app, &token, "sort=created_at").await;
+    let third = all.items[2].created_at;
+    let from = urlencode(&third.to_rfc3339());
+    assert_eq!(list(&app, &token, &format!("created_from={from}")).await.page.total, 3);
+    assert_eq!(list(&app, &token, &format!("created_to={from}")).await.page.total, 2);
+    assert_eq!(list(&app, &token, "created_from=2000-01-01&created_to=2000-01-02").await.page.total, 0);
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace('+', "%2B").replace(':', "%3A")
+}
+
+#[tokio::test]
+async fn bad_query_parameters_are_a_problem_naming_each_parameter() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    for (query, field) in [
+        ("per_page=100000", "per_page"),
+        ("per_page=0", "per_page"),
+        ("sort=password_hash", "sort"),
+        ("page=-1", "page"),
+        ("page=abc", "page"),
+        ("status=deleted", "status"),
+        ("role=root", "role"),
+        ("created_from=yesterday", "created_from"),
+        ("created_from=2026-02-01&created_to=2026-01-01", "created_to"),
+    ] {
+        let body = problem(app.get(&format!("/api/v1/users?{query}"), &token).await, 400).await;
+        assert_eq!(body.code, "invalid_query", "{query}");
+        assert!(body.field_error(field).is_some(), "{query}: {body:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_stale_if_match_gets_412_and_changes_nothing() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let user = app.create_user(&token, "Ada", "Lovelace", "ada@example.com", &[]).await;
+    let path = format!("/api/v1/users/{}", user.id);
+    let etag = app.get(&path, &token).await.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(etag, "\"v1\"");
+
+    // Another admin changes the name first.
+    let first = app.client.patch(app.url(&path)).bearer_auth(&token).header("if-match", &etag)
+        .json(&json!({"first_name": "Augusta"})).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["etag"], "\"v2\"");
+
+    let stale = app.client.patch(app.url(&path)).bearer_auth(&token).header("if-match", &etag)
+        .json(&json!({"last_name": "King"})).send().await.unwrap();
+    let body = problem(stale, 412).await;
+    assert_eq!(body.code, "stale_version");
+
+    let now: User = app.get(&path, &token).await.json().await.unwrap();
+    assert_eq!((now.first_name.as_str(), now.last_name.as_str(), now.version), ("Augusta", "Lovelace", 2));
+}
+
+#[tokio::test]
+async fn updating_changes_only_the_given_fields_and_keeps_search_in_step() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let user = app.create_user(&token, "Ada", "Lovelace", "ada@example.com", &[]).await;
+    let other = app.create_user(&token, "Bob", "Builder", "bob@example.com", &[]).await;
+    let path = format!("/api/v1/users/{}", user.id);
+
+    let res = app.client.patch(app.url(&path)).bearer_auth(&token)
+        .json(&json!({"last_name": "King", "email": "ADA.KING@example.com", "roles": ["manager"]})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let updated: User = res.json().await.unwrap();
+    assert_eq!((updated.first_name.as_str(), updated.last_name.as_str()), ("Ada", "King"));
+    assert_eq!(updated.email, "ada.king@example.com");
+    assert_eq!(updated.roles, vec![Role::Manager]);
+    assert!(updated.updated_at > user.updated_at);
+    assert_eq!(emails(&list(&app, &token, "q=king").await), ["ada.king@example.com"]);
+    assert_eq!(list(&app, &token, "q=lovelace").await.page.total, 0);
+
+    let taken = app.client.patch(app.url(&format!("/api/v1/users/{}", other.id))).bearer_auth(&token)
+        .json(&json!({"email": "ada.king@example.com"})).send().await.unwrap();
+    assert_eq!(problem(taken, 409).await.code, "email_taken");
+}
+
+#[tokio::test]
+async fn an_admin_cannot_delete_themselves_or_drop_their_own_admin_role() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let me: User = app.get("/api/v1/auth/me", &token).await.json().await.unwrap();
+    let path = format!("/api/v1/users/{}", me.id);
+
+    let del = app.client.delete(app.url(&path)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(problem(del, 409).await.code, "cannot_delete_self");
+    let demote = app.client.patch(app.url(&path)).bearer_auth(&token).json(&json!({"roles": ["learner"]})).send().await.unwrap();
+    assert_eq!(problem(demote, 409).await.code, "cannot_remove_own_admin");
+}
+
+#[tokio::test]
+async fn deleting_a_user_removes_them_and_a_second_delete_is_404() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let user = app.create_user(&token, "Ada", "Lovelace", "ada@example.com", &[Role::Manager]).await;
+    let path = format!("/api/v1/users/{}", user.id);
+
+    let res = app.client.delete(app.url(&path)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+
+    problem(app.get(&path, &token).await, 404).await;
+    let again = app.client.delete(app.url(&path)).bearer_auth(&token).send().await.unwrap();
+    problem(again, 404).await;
+    assert_eq!(list(&app, &token, "role=manager").await.page.total, 0);
+}
+
+#[tokio::test]
+async fn only_admins_may_use_the_users_endpoints() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let target = app.create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[]).await;
+    let (_, manager) = app.user_with_password(&[Role::Manager], "manager@example.com").await;
+    let (learner_user, learner) = app.user_with_password(&[Role::Learner], "learner@example.com").await;
+    let target_path = format!("/api/v1/users/{}", target.id);
+    let body = json!({"first_name": "X", "last_name": "Y", "email": "x@y.co"});
+
+    for (who, token) in [("manager", &manager), ("learner", &learner)] {
+        let calls = [
+            app.client.get(app.url("/api/v1/users")),
+            app.client.post(app.url("/api/v1/users")).json(&body),
+            app.client.get(app.url(&target_path)),
+            app.client.patch(app.url(&target_path)).json(&json!({"first_name": "Z"})),
+            app.client.delete(app.url(&target_path)),
+        ];
+        for call in calls {
+            let res = call.bearer_auth(token).send().await.unwrap();
+            assert_eq!(problem(res, 403).await.code, "forbidden", "{who}");
+        }
+    }
+    // Anonymous callers are asked to sign in.
+    for call in [app.client.get(app.url("/api/v1/users")), app.client.post(app.url("/api/v1/users")).json(&body)] {
+        assert_eq!(problem(call.send().await.unwrap(), 401).await.code, "unauthenticated");
+    }
+    // A learner may read their own profile.
+    let own = app.get(&format!("/api/v1/users/{}", learner_user.id), &learner).await;
+    assert_eq!(own.status(), 200);
+    // Nothing changed.
+    let still: User = app.get(&target_path, &admin).await.json().await.unwrap();
+    assert_eq!(still, target);
+}
