@@ -50,21 +50,57 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Users::Id).uuid().not_null().primary_key())
                     .col(ColumnDef::new(Users::FirstName).string_len(100).not_null())
                     .col(ColumnDef::new(Users::LastName).string_len(100).not_null())
-                    .col(byte_order(ColumnDef::new(Users::Email).string_len(254).not_null().to_owned()))
-                    .col(byte_order(ColumnDef::new(Users::NameKey).string_len(201).not_null().to_owned()))
-                    .col(byte_order(ColumnDef::new(Users::SearchText).text().not_null().to_owned()))
+                    .col(byte_order(
+                        ColumnDef::new(Users::Email)
+                            .string_len(254)
+                            .not_null()
+                            .to_owned(),
+                    ))
+                    .col(byte_order(
+                        ColumnDef::new(Users::NameKey)
+                            .string_len(201)
+                            .not_null()
+                            .to_owned(),
+                    ))
+                    .col(byte_order(
+                        ColumnDef::new(Users::SearchText)
+                            .text()
+                            .not_null()
+                            .to_owned(),
+                    ))
                     .col(
                         ColumnDef::new(Users::Status)
                             .string_len(16)
                             .not_null()
-                            .check(Expr::col(Users::Status).is_in(["invited", "active", "suspended"])),
+                            .check(Expr::col(Users::Status).is_in([
+                                "invited",
+                                "active",
+                                "suspended",
+                            ])),
                     )
                     .col(ColumnDef::new(Users::PasswordHash).text().null())
                     .col(ColumnDef::new(Users::ThinkificUserId).big_integer().null())
-                    .col(ColumnDef::new(Users::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(Users::UpdatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(Users::LastLoginAt).timestamp_with_time_zone().null())
-                    .col(ColumnDef::new(Users::Version).integer().not_null().default(1))
+                    .col(
+                        ColumnDef::new(Users::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Users::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Users::LastLoginAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Users::Version)
+                            .integer()
+                            .not_null()
+                            .default(1),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -113,7 +149,9 @@ impl MigrationTrait for Migration {
                         ColumnDef::new(UserRoles::Role)
                             .string_len(16)
                             .not_null()
-                            .check(Expr::col(UserRoles::Role).is_in(["admin", "manager", "learner"])),
+                            .check(
+                                Expr::col(UserRoles::Role).is_in(["admin", "manager", "learner"]),
+                            ),
                     )
                     .primary_key(Index::create().col(UserRoles::UserId).col(UserRoles::Role))
                     .foreign_key(
@@ -136,6 +174,28 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
+        if manager.get_database_backend() == DbBackend::Sqlite {
+            // Substring search over 100k users is a full scan with LIKE; an FTS5
+            // trigram index answers terms of three or more characters instead.
+            // Keyed by user id rather than rowid: VACUUM may renumber rowids of a
+            // table without an INTEGER PRIMARY KEY.
+            let db = manager.get_connection();
+            for sql in [
+                "CREATE VIRTUAL TABLE users_search USING fts5(search_text, user_id UNINDEXED, tokenize = 'trigram')",
+                "CREATE TRIGGER users_search_insert AFTER INSERT ON users BEGIN
+                   INSERT INTO users_search (search_text, user_id) VALUES (new.search_text, new.id);
+                 END",
+                "CREATE TRIGGER users_search_update AFTER UPDATE OF search_text ON users BEGIN
+                   DELETE FROM users_search WHERE user_id = old.id;
+                   INSERT INTO users_search (search_text, user_id) VALUES (new.search_text, new.id);
+                 END",
+                "CREATE TRIGGER users_search_delete AFTER DELETE ON users BEGIN
+                   DELETE FROM users_search WHERE user_id = old.id;
+                 END",
+            ] {
+                db.execute_unprepared(sql).await?;
+            }
+        }
         if manager.get_database_backend() == DbBackend::Postgres {
             // Substring search (`LIKE '%term%'`) needs a trigram index on PostgreSQL.
             // pg_trgm ships with PostgreSQL but creating it may need rights the
@@ -162,6 +222,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() == DbBackend::Sqlite {
+            manager
+                .get_connection()
+                .execute_unprepared("DROP TABLE IF EXISTS users_search")
+                .await?;
+        }
         manager
             .drop_table(Table::drop().table(UserRoles::Table).to_owned())
             .await?;

@@ -22,10 +22,23 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(AuthThrottle::Table)
-                    .col(ColumnDef::new(AuthThrottle::Key).string_len(300).not_null().primary_key())
+                    .col(
+                        ColumnDef::new(AuthThrottle::Key)
+                            .string_len(300)
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(AuthThrottle::Failures).integer().not_null())
-                    .col(ColumnDef::new(AuthThrottle::WindowStartedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(AuthThrottle::LockedUntil).timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new(AuthThrottle::WindowStartedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AuthThrottle::LockedUntil)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .to_owned(),
             )
             .await

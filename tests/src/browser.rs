@@ -39,10 +39,22 @@ pub fn spa_dir() -> PathBuf {
 
 /// Starts ChromeDriver and a headless browser session, or explains why not.
 pub async fn start() -> Result<Browser, String> {
-    let driver_path = find_program("CHROMEDRIVER", &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"])
-        .ok_or("chromedriver not found (apt-get install chromium chromium-driver)")?;
-    let chrome = find_program("CHROME", &["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"])
-        .ok_or("chromium not found (apt-get install chromium chromium-driver)")?;
+    // reqwest and fantoccini bring different rustls providers; pick one.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let driver_path = find_program(
+        "CHROMEDRIVER",
+        &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"],
+    )
+    .ok_or("chromedriver not found (apt-get install chromium chromium-driver)")?;
+    let chrome = find_program(
+        "CHROME",
+        &[
+            "/usr/bin/chromium",
+            "/usr/bin/chromium-browser",
+            "/usr/bin/google-chrome",
+        ],
+    )
+    .ok_or("chromium not found (apt-get install chromium chromium-driver)")?;
     if !spa_dir().join("index.html").exists() {
         return Err("the SPA is not built (cargo xtask build)".into());
     }
@@ -122,7 +134,12 @@ impl Browser {
     /// The texts of all elements matching `css`.
     pub async fn texts(&self, css: &str) -> Vec<String> {
         let mut out = Vec::new();
-        for el in self.client.find_all(Locator::Css(css)).await.unwrap_or_default() {
+        for el in self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_default()
+        {
             out.push(el.text().await.unwrap_or_default());
         }
         out

@@ -6,8 +6,8 @@ pub mod browser;
 
 use std::sync::Arc;
 
-use roster_api::config::{Config, Secret};
 use roster_api::Application;
+use roster_api::config::{Config, Secret};
 use roster_domain::{Roster, SystemClock};
 use roster_types::{CreateUserRequest, Problem, Role, TokenResponse, User};
 use serde_json::Value;
@@ -32,12 +32,21 @@ impl TestDb {
                 let admin = sea_orm::Database::connect(&url)
                     .await
                     .expect("DATABASE_URL points at a reachable PostgreSQL");
-                sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .expect("can create a test database");
+                sea_orm::ConnectionTrait::execute_unprepared(
+                    &admin,
+                    &format!("CREATE DATABASE \"{name}\""),
+                )
+                .await
+                .expect("can create a test database");
                 admin.close().await.ok();
                 let db_url = with_database(&url, &name);
-                (Self::Postgres { server_url: url, name }, db_url)
+                (
+                    Self::Postgres {
+                        server_url: url,
+                        name,
+                    },
+                    db_url,
+                )
             }
             _ => (
                 Self::Sqlite,
@@ -74,7 +83,10 @@ impl Drop for TestDb {
             let (url, name) = (server_url.clone(), name.clone());
             // Drop runs outside any runtime we may block; use a thread of our own.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 rt.block_on(async {
                     let admin = sea_orm::Database::connect(&url).await.ok()?;
                     sea_orm::ConnectionTrait::execute_unprepared(
@@ -114,6 +126,7 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         admin_password: Some(Secret(ADMIN_PASSWORD.into())),
         password_hash_memory_kib: 1024,
         password_hash_iterations: 1,
+        workers: Some(1),
         ..Config::default()
     }
 }
@@ -125,11 +138,17 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the application with a fresh database and a config adjusted by `tweak`.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("info")
+            .try_init();
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let (db, url) = TestDb::create(dir.path()).await;
     let mut config = test_config(dir.path(), url);
     tweak(&mut config);
-    let app = Application::build_with_clock(config, Arc::new(SystemClock), Some(1))
+    let app = Application::build_with_clock(config, Arc::new(SystemClock))
         .await
         .expect("the application starts");
     let port = app.port();
@@ -159,7 +178,12 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
-    pub async fn login(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+    pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
         client
             .post(self.url("/api/v1/auth/login"))
             .json(&serde_json::json!({ "email": email, "password": password }))
@@ -172,7 +196,10 @@ impl TestApp {
     pub async fn token_for(&self, client: &reqwest::Client, email: &str, password: &str) -> String {
         let res = self.login(client, email, password).await;
         assert_eq!(res.status(), 200, "sign-in as {email} succeeds");
-        res.json::<TokenResponse>().await.expect("token body").access_token
+        res.json::<TokenResponse>()
+            .await
+            .expect("token body")
+            .access_token
     }
 
     /// An access token of the first admin (on a client of its own).
@@ -200,7 +227,14 @@ impl TestApp {
     }
 
     /// Creates a user through the API as `token`; panics unless 201.
-    pub async fn create_user(&self, token: &str, first: &str, last: &str, email: &str, roles: &[Role]) -> User {
+    pub async fn create_user(
+        &self,
+        token: &str,
+        first: &str,
+        last: &str,
+        email: &str,
+        roles: &[Role],
+    ) -> User {
         let req = CreateUserRequest {
             first_name: first.into(),
             last_name: last.into(),
@@ -222,7 +256,9 @@ impl TestApp {
     /// Creates a user who can sign in, and returns them with an access token.
     pub async fn user_with_password(&self, roles: &[Role], email: &str) -> (User, String) {
         let admin = self.admin_token().await;
-        let user = self.create_user(&admin, "Test", "Person", email, roles).await;
+        let user = self
+            .create_user(&admin, "Test", "Person", email, roles)
+            .await;
         let password = "a-good-password-42";
         roster_domain::users::set_password(&self.roster, user.id, password)
             .await

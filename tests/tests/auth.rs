@@ -1,24 +1,42 @@
 //! Sign-in, sessions and tokens.
 
-use roster_tests::{client, problem, spawn_app, ADMIN_EMAIL, ADMIN_PASSWORD};
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use roster_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, client, problem, spawn_app};
 use roster_types::{Me, Role, TokenResponse};
 
 #[tokio::test]
 async fn signing_in_returns_a_bearer_token_and_sets_an_http_only_refresh_cookie() {
     let app = spawn_app().await;
 
-    let res = app.login(&app.client, "  Admin@Example.com ", ADMIN_PASSWORD).await;
+    let res = app
+        .login(&app.client, "  Admin@Example.com ", ADMIN_PASSWORD)
+        .await;
 
     assert_eq!(res.status(), 200);
-    let cookie = res.headers().get("set-cookie").expect("cookie set").to_str().unwrap().to_string();
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .expect("cookie set")
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cookie.starts_with("roster_refresh="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     assert!(cookie.contains("Path=/api/v1/auth"), "{cookie}");
     let token: TokenResponse = res.json().await.unwrap();
     assert_eq!(token.token_type, "Bearer");
     assert_eq!(token.expires_in, 900);
 
-    let me: Me = app.get("/api/v1/auth/me", &token.access_token).await.json().await.unwrap();
+    let me: Me = app
+        .get("/api/v1/auth/me", &token.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me.user.email, ADMIN_EMAIL);
     assert_eq!(me.user.roles, vec![Role::Admin]);
     assert!(me.user.last_login_at.is_some());
@@ -29,8 +47,17 @@ async fn signing_in_returns_a_bearer_token_and_sets_an_http_only_refresh_cookie(
 async fn unknown_email_and_wrong_password_get_the_same_answer() {
     let app = spawn_app().await;
 
-    let unknown = problem(app.login(&client(), "nobody@example.com", ADMIN_PASSWORD).await, 401).await;
-    let wrong = problem(app.login(&client(), ADMIN_EMAIL, "not-the-password").await, 401).await;
+    let unknown = problem(
+        app.login(&client(), "nobody@example.com", ADMIN_PASSWORD)
+            .await,
+        401,
+    )
+    .await;
+    let wrong = problem(
+        app.login(&client(), ADMIN_EMAIL, "not-the-password").await,
+        401,
+    )
+    .await;
 
     assert_eq!(unknown, wrong);
     assert_eq!(wrong.code, "invalid_credentials");
@@ -40,13 +67,21 @@ async fn unknown_email_and_wrong_password_get_the_same_answer() {
 async fn repeated_failures_for_one_email_are_throttled_with_retry_after() {
     let app = spawn_app().await;
     for _ in 0..5 {
-        problem(app.login(&client(), ADMIN_EMAIL, "wrong-password").await, 401).await;
+        problem(
+            app.login(&client(), ADMIN_EMAIL, "wrong-password").await,
+            401,
+        )
+        .await;
     }
 
     let res = app.login(&client(), ADMIN_EMAIL, ADMIN_PASSWORD).await;
 
-    let retry_after: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!(retry_after >= 1 && retry_after <= 15 * 60, "{retry_after}");
+    let retry_after: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
     let body = problem(res, 429).await;
     assert_eq!(body.code, "too_many_attempts");
 }
@@ -65,12 +100,28 @@ async fn empty_credentials_are_a_validation_problem() {
 async fn refreshing_rotates_the_cookie_and_reusing_an_old_one_ends_the_session() {
     let app = spawn_app().await;
     let res = app.login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let first_cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let first_cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
 
-    let refreshed = app.client.post(app.url("/api/v1/auth/refresh")).send().await.unwrap();
+    let refreshed = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refreshed.status(), 200);
     let token: TokenResponse = refreshed.json().await.unwrap();
-    assert_eq!(app.get("/api/v1/auth/me", &token.access_token).await.status(), 200);
+    assert_eq!(
+        app.get("/api/v1/auth/me", &token.access_token)
+            .await
+            .status(),
+        200
+    );
 
     // Someone replays the first, already rotated, refresh token.
     let replay = reqwest::Client::new()
@@ -82,7 +133,12 @@ async fn refreshing_rotates_the_cookie_and_reusing_an_old_one_ends_the_session()
     problem(replay, 401).await;
 
     // The whole family is revoked: the legitimate client's current token too.
-    let after = app.client.post(app.url("/api/v1/auth/refresh")).send().await.unwrap();
+    let after = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .send()
+        .await
+        .unwrap();
     problem(after, 401).await;
 }
 
@@ -91,10 +147,20 @@ async fn signing_out_ends_the_refresh_session() {
     let app = spawn_app().await;
     app.login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD).await;
 
-    let res = app.client.post(app.url("/api/v1/auth/logout")).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 204);
 
-    let refresh = app.client.post(app.url("/api/v1/auth/refresh")).send().await.unwrap();
+    let refresh = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .send()
+        .await
+        .unwrap();
     problem(refresh, 401).await;
 }
 
@@ -112,7 +178,12 @@ async fn requests_without_a_valid_token_are_unauthenticated() {
     let payload = token.split('.').nth(1).unwrap();
     let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
 
-    for bad in [None, Some("not-a-jwt"), Some(forged.as_str()), Some(unsigned.as_str())] {
+    for bad in [
+        None,
+        Some("not-a-jwt"),
+        Some(forged.as_str()),
+        Some(unsigned.as_str()),
+    ] {
         let mut req = app.client.get(app.url("/api/v1/auth/me"));
         if let Some(t) = bad {
             req = req.bearer_auth(t);
@@ -127,7 +198,9 @@ async fn requests_without_a_valid_token_are_unauthenticated() {
 #[tokio::test]
 async fn an_expired_access_token_is_refused() {
     let app = spawn_app().await;
-    let (user, _) = app.user_with_password(&[Role::Learner], "lena@example.com").await;
+    let (user, _) = app
+        .user_with_password(&[Role::Learner], "lena@example.com")
+        .await;
     let expired = roster_domain::tokens::issue_access_token(
         &app.roster.auth,
         user.id,
@@ -143,12 +216,25 @@ async fn an_expired_access_token_is_refused() {
 #[tokio::test]
 async fn the_jwt_secret_is_generated_once_and_kept_in_the_data_folder() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = roster_tests::test_config(dir.path(), format!("sqlite://{}?mode=rwc", dir.path().join("r.db").display()));
+    let mut config = roster_tests::test_config(
+        dir.path(),
+        format!("sqlite://{}?mode=rwc", dir.path().join("r.db").display()),
+    );
     config.jwt_secret = None;
 
     let db = roster_api::startup::open_database(&config).await.unwrap();
-    let first = roster_api::startup::roster_for(&config, db.clone(), std::sync::Arc::new(roster_domain::SystemClock)).unwrap();
-    let second = roster_api::startup::roster_for(&config, db, std::sync::Arc::new(roster_domain::SystemClock)).unwrap();
+    let first = roster_api::startup::roster_for(
+        &config,
+        db.clone(),
+        std::sync::Arc::new(roster_domain::SystemClock),
+    )
+    .unwrap();
+    let second = roster_api::startup::roster_for(
+        &config,
+        db,
+        std::sync::Arc::new(roster_domain::SystemClock),
+    )
+    .unwrap();
 
     assert!(first.auth.jwt_secret.len() >= 32);
     assert_eq!(first.auth.jwt_secret, second.auth.jwt_secret);

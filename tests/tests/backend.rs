@@ -1,5 +1,7 @@
 //! The suite runs on the database it was asked for, and says so.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use roster_tests::{skip, spawn_app};
 
 #[tokio::test]

@@ -1,5 +1,7 @@
 //! Bad requests of every kind get problem details, never a 500 or an empty body.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use roster_tests::{problem, spawn_app};
 use serde_json::json;
 
@@ -17,11 +19,21 @@ async fn unknown_api_routes_are_404_problems() {
 async fn a_wrong_method_is_405_with_allow() {
     let app = spawn_app().await;
 
-    let res = app.client.put(app.url("/api/v1/users")).send().await.unwrap();
+    let res = app
+        .client
+        .put(app.url("/api/v1/users"))
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(res.headers()["allow"], "GET, POST");
     assert_eq!(problem(res, 405).await.code, "method_not_allowed");
-    let res = app.client.post(app.url("/api/v1/auth/me")).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/me"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(problem(res, 405).await.code, "method_not_allowed");
 }
 
@@ -31,23 +43,58 @@ async fn malformed_json_wrong_content_type_and_oversized_bodies_are_problems() {
     let token = app.admin_token().await;
     let users = app.url("/api/v1/users");
 
-    let broken = app.client.post(&users).bearer_auth(&token).header("content-type", "application/json")
-        .body("{\"first_name\": ").send().await.unwrap();
+    let broken = app
+        .client
+        .post(&users)
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{\"first_name\": ")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(problem(broken, 400).await.code, "malformed_json");
 
-    let form = app.client.post(&users).bearer_auth(&token).header("content-type", "text/plain")
-        .body("first_name=Ada").send().await.unwrap();
+    let form = app
+        .client
+        .post(&users)
+        .bearer_auth(&token)
+        .header("content-type", "text/plain")
+        .body("first_name=Ada")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(problem(form, 415).await.code, "unsupported_media_type");
 
     let huge = json!({"first_name": "x".repeat(300 * 1024), "last_name": "y", "email": "a@b.co"});
-    let big = app.client.post(&users).bearer_auth(&token).json(&huge).send().await.unwrap();
+    let big = app
+        .client
+        .post(&users)
+        .bearer_auth(&token)
+        .json(&huge)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(problem(big, 413).await.code, "payload_too_large");
 
-    let wrong_shape = app.client.post(&users).bearer_auth(&token).json(&json!({"first_name": 7})).send().await.unwrap();
+    let wrong_shape = app
+        .client
+        .post(&users)
+        .bearer_auth(&token)
+        .json(&json!({"first_name": 7}))
+        .send()
+        .await
+        .unwrap();
     let body = problem(wrong_shape, 422).await;
     assert_eq!(body.code, "validation_failed");
 
-    let missing = app.client.post(&users).bearer_auth(&token).json(&json!({"first_name": "Ada"})).send().await.unwrap();
+    let missing = app
+        .client
+        .post(&users)
+        .bearer_auth(&token)
+        .json(&json!({"first_name": "Ada"}))
+        .send()
+        .await
+        .unwrap();
     let body = problem(missing, 422).await;
     assert!(body.field_error("last_name").is_some(), "{body:?}");
 }
@@ -69,7 +116,10 @@ async fn probes_answer() {
     for path in ["/healthz", "/readyz"] {
         let res = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 200, "{path}");
-        assert_eq!(res.json::<serde_json::Value>().await.unwrap()["status"], "ok");
+        assert_eq!(
+            res.json::<serde_json::Value>().await.unwrap()["status"],
+            "ok"
+        );
     }
 }
 
@@ -77,8 +127,18 @@ async fn probes_answer() {
 async fn unknown_non_api_paths_get_the_spa_so_deep_links_work() {
     let app = spawn_app().await;
 
-    let res = app.client.get(app.url("/users/some-deep/link")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/users/some-deep/link"))
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
 }

@@ -1,5 +1,7 @@
 //! The committed OpenAPI document is the generated one, and it is served.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use roster_tests::spawn_app;
 
 fn committed_path() -> std::path::PathBuf {
@@ -19,9 +21,14 @@ fn the_committed_openapi_document_matches_the_code() {
 
 #[test]
 fn every_operation_is_documented_with_a_summary_and_problem_responses() {
-    let doc: serde_json::Value = serde_json::from_str(&roster_api::openapi::document_json()).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&roster_api::openapi::document_json()).unwrap();
     let paths = doc["paths"].as_object().unwrap();
-    assert!(paths.contains_key("/api/v1/users/{id}"), "{:?}", paths.keys());
+    assert!(
+        paths.contains_key("/api/v1/users/{id}"),
+        "{:?}",
+        paths.keys()
+    );
     for (path, item) in paths {
         for (method, op) in item.as_object().unwrap() {
             assert!(op["summary"].is_string(), "{method} {path} has a summary");
@@ -35,7 +42,10 @@ fn every_operation_is_documented_with_a_summary_and_problem_responses() {
                 }
             }
             if op.get("security").is_some() {
-                assert!(responses.contains_key("401"), "{method} {path} documents 401");
+                assert!(
+                    responses.contains_key("401"),
+                    "{method} {path} documents 401"
+                );
             }
         }
     }
@@ -46,13 +56,25 @@ fn every_operation_is_documented_with_a_summary_and_problem_responses() {
 async fn the_document_and_the_api_reference_are_served() {
     let app = spawn_app().await;
 
-    let served: serde_json::Value = app.client.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let served: serde_json::Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let docs = app.client.get(app.url("/api/docs/")).send().await.unwrap();
     let redirect = app.client.get(app.url("/api/docs")).send().await.unwrap();
 
-    let generated: serde_json::Value = serde_json::from_str(&roster_api::openapi::document_json()).unwrap();
+    let generated: serde_json::Value =
+        serde_json::from_str(&roster_api::openapi::document_json()).unwrap();
     assert_eq!(served, generated);
     assert_eq!(docs.status(), 200);
-    assert!(docs.text().await.unwrap().contains("swagger"), "the reference page is Swagger UI");
+    assert!(
+        docs.text().await.unwrap().contains("swagger"),
+        "the reference page is Swagger UI"
+    );
     assert_eq!(redirect.status(), 308);
 }

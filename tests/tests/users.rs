@@ -1,7 +1,9 @@
 //! The Users API: listing, searching, sorting, paging, creating, changing,
 //! deleting, and who may.
 
-use roster_tests::{problem, spawn_app, TestApp, ADMIN_EMAIL};
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use roster_tests::{ADMIN_EMAIL, TestApp, problem, spawn_app};
 use roster_types::{Role, User, UserList, UserStatus};
 use serde_json::json;
 
@@ -19,8 +21,18 @@ async fn seed_people(app: &TestApp, token: &str) {
     for (first, last, email, roles) in [
         ("Ada", "Lovelace", "ada@example.com", vec![Role::Learner]),
         ("Grace", "Hopper", "grace@navy.example", vec![Role::Manager]),
-        ("Alan", "Turing", "alan@bletchley.example", vec![Role::Learner]),
-        ("Édith", "Zola", "edith@example.org", vec![Role::Manager, Role::Learner]),
+        (
+            "Alan",
+            "Turing",
+            "alan@bletchley.example",
+            vec![Role::Learner],
+        ),
+        (
+            "Édith",
+            "Zola",
+            "edith@example.org",
+            vec![Role::Manager, Role::Learner],
+        ),
     ] {
         app.create_user(token, first, last, email, &roles).await;
     }
@@ -43,7 +55,10 @@ async fn creating_a_user_normalises_the_email_and_starts_invited() {
     let location = res.headers()["location"].to_str().unwrap().to_string();
     let user: User = res.json().await.unwrap();
     assert_eq!(location, format!("/api/v1/users/{}", user.id));
-    assert_eq!((user.first_name.as_str(), user.full_name.as_str()), ("Ada", "Ada Lovelace"));
+    assert_eq!(
+        (user.first_name.as_str(), user.full_name.as_str()),
+        ("Ada", "Ada Lovelace")
+    );
     assert_eq!(user.email, "ada@example.com");
     assert_eq!(user.status, UserStatus::Invited);
     assert_eq!(user.roles, vec![Role::Manager, Role::Learner]);
@@ -57,10 +72,15 @@ async fn creating_a_user_normalises_the_email_and_starts_invited() {
 async fn a_duplicate_email_in_any_letter_case_is_a_conflict_naming_the_field() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
-    app.create_user(&token, "Ada", "Lovelace", "ada@example.com", &[]).await;
+    app.create_user(&token, "Ada", "Lovelace", "ada@example.com", &[])
+        .await;
 
     let res = app
-        .post_json("/api/v1/users", &token, &json!({"first_name": "A", "last_name": "L", "email": "ADA@example.com"}))
+        .post_json(
+            "/api/v1/users",
+            &token,
+            &json!({"first_name": "A", "last_name": "L", "email": "ADA@example.com"}),
+        )
         .await;
 
     let body = problem(res, 409).await;
@@ -76,7 +96,11 @@ async fn invalid_fields_are_all_reported_and_nothing_is_written() {
     let long = "x".repeat(101);
 
     let res = app
-        .post_json("/api/v1/users", &token, &json!({"first_name": " ", "last_name": long, "email": "not-an-email"}))
+        .post_json(
+            "/api/v1/users",
+            &token,
+            &json!({"first_name": " ", "last_name": long, "email": "not-an-email"}),
+        )
         .await;
 
     let body = problem(res, 422).await;
@@ -84,7 +108,11 @@ async fn invalid_fields_are_all_reported_and_nothing_is_written() {
     for field in ["first_name", "last_name", "email"] {
         assert!(body.field_error(field).is_some(), "{field} reported");
     }
-    assert_eq!(list(&app, &token, "").await.page.total, 1, "only the admin exists");
+    assert_eq!(
+        list(&app, &token, "").await.page.total,
+        1,
+        "only the admin exists"
+    );
 }
 
 #[tokio::test]
@@ -93,7 +121,11 @@ async fn an_unknown_role_is_a_validation_problem() {
     let token = app.admin_token().await;
 
     let res = app
-        .post_json("/api/v1/users", &token, &json!({"first_name": "A", "last_name": "B", "email": "a@b.co", "roles": ["overlord"]}))
+        .post_json(
+            "/api/v1/users",
+            &token,
+            &json!({"first_name": "A", "last_name": "B", "email": "a@b.co", "roles": ["overlord"]}),
+        )
         .await;
 
     let body = problem(res, 422).await;
@@ -106,10 +138,22 @@ async fn searching_matches_names_full_names_and_emails_case_insensitively() {
     let token = app.admin_token().await;
     seed_people(&app, &token).await;
 
-    assert_eq!(emails(&list(&app, &token, "q=LOVE").await), ["ada@example.com"]);
-    assert_eq!(emails(&list(&app, &token, "q=grace%20hop").await), ["grace@navy.example"]);
-    assert_eq!(emails(&list(&app, &token, "q=bletchley").await), ["alan@bletchley.example"]);
-    assert_eq!(emails(&list(&app, &token, "q=%C3%A9dith").await), ["edith@example.org"]);
+    assert_eq!(
+        emails(&list(&app, &token, "q=LOVE").await),
+        ["ada@example.com"]
+    );
+    assert_eq!(
+        emails(&list(&app, &token, "q=grace%20hop").await),
+        ["grace@navy.example"]
+    );
+    assert_eq!(
+        emails(&list(&app, &token, "q=bletchley").await),
+        ["alan@bletchley.example"]
+    );
+    assert_eq!(
+        emails(&list(&app, &token, "q=%C3%A9dith").await),
+        ["edith@example.org"]
+    );
     // LIKE wildcards in the term are taken literally.
     assert_eq!(list(&app, &token, "q=%25").await.page.total, 0);
     assert_eq!(list(&app, &token, "q=_").await.page.total, 0);
@@ -125,16 +169,31 @@ async fn every_column_sorts_both_ways_with_a_stable_tie_break() {
 
     let by_name = list(&app, &token, "sort=name").await;
     let names: Vec<_> = by_name.items.iter().map(|u| u.full_name.as_str()).collect();
-    assert_eq!(names, ["Ada Lovelace", "Alan Turing", "Édith Zola", "Grace Hopper", "Roster Admin"]);
+    assert_eq!(
+        names,
+        [
+            "Ada Lovelace",
+            "Alan Turing",
+            "Édith Zola",
+            "Grace Hopper",
+            "Roster Admin"
+        ]
+    );
     let by_name_desc = list(&app, &token, "sort=-name").await;
     let mut reversed = by_name.items.clone();
     reversed.reverse();
     assert_eq!(by_name_desc.items, reversed);
 
     let by_email = list(&app, &token, "sort=email").await;
-    let mut sorted = emails(&by_email).iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let mut sorted = emails(&by_email)
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>();
     sorted.sort();
-    assert_eq!(emails(&by_email), sorted.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        emails(&by_email),
+        sorted.iter().map(String::as_str).collect::<Vec<_>>()
+    );
 
     let newest_first = list(&app, &token, "sort=-created_at").await;
     assert_eq!(newest_first.items[0].email, "edith@example.org");
@@ -156,7 +215,8 @@ async fn pages_cover_every_user_exactly_once_with_the_total() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
     for i in 0..7 {
-        app.create_user(&token, "Same", "Name", &format!("same{i}@example.com"), &[]).await;
+        app.create_user(&token, "Same", "Name", &format!("same{i}@example.com"), &[])
+            .await;
     }
 
     let mut seen = Vec::new();
@@ -169,7 +229,12 @@ async fn pages_cover_every_user_exactly_once_with_the_total() {
     unique.sort();
     unique.dedup();
     assert_eq!((seen.len(), unique.len()), (8, 8));
-    assert!(list(&app, &token, "per_page=3&page=4").await.items.is_empty());
+    assert!(
+        list(&app, &token, "per_page=3&page=4")
+            .await
+            .items
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -179,17 +244,48 @@ async fn filters_narrow_by_status_role_and_creation_time() {
     seed_people(&app, &token).await;
 
     let managers = list(&app, &token, "role=manager&sort=email").await;
-    assert_eq!(emails(&managers), ["edith@example.org", "grace@navy.example"]);
+    assert_eq!(
+        emails(&managers),
+        ["edith@example.org", "grace@navy.example"]
+    );
     assert_eq!(list(&app, &token, "status=active").await.page.total, 1);
     assert_eq!(list(&app, &token, "status=invited").await.page.total, 4);
-    assert_eq!(list(&app, &token, "status=invited&role=manager&q=grace").await.page.total, 1);
+    assert_eq!(
+        list(&app, &token, "status=invited&role=manager&q=grace")
+            .await
+            .page
+            .total,
+        1
+    );
 
     let all = list(&app, &token, "sort=created_at").await;
     let third = all.items[2].created_at;
     let from = urlencode(&third.to_rfc3339());
-    assert_eq!(list(&app, &token, &format!("created_from={from}")).await.page.total, 3);
-    assert_eq!(list(&app, &token, &format!("created_to={from}")).await.page.total, 2);
-    assert_eq!(list(&app, &token, "created_from=2000-01-01&created_to=2000-01-02").await.page.total, 0);
+    assert_eq!(
+        list(&app, &token, &format!("created_from={from}"))
+            .await
+            .page
+            .total,
+        3
+    );
+    assert_eq!(
+        list(&app, &token, &format!("created_to={from}"))
+            .await
+            .page
+            .total,
+        2
+    );
+    assert_eq!(
+        list(
+            &app,
+            &token,
+            "created_from=2000-01-01&created_to=2000-01-02"
+        )
+        .await
+        .page
+        .total,
+        0
+    );
 }
 
 fn urlencode(s: &str) -> String {
@@ -210,9 +306,16 @@ async fn bad_query_parameters_are_a_problem_naming_each_parameter() {
         ("status=deleted", "status"),
         ("role=root", "role"),
         ("created_from=yesterday", "created_from"),
-        ("created_from=2026-02-01&created_to=2026-01-01", "created_to"),
+        (
+            "created_from=2026-02-01&created_to=2026-01-01",
+            "created_to",
+        ),
     ] {
-        let body = problem(app.get(&format!("/api/v1/users?{query}"), &token).await, 400).await;
+        let body = problem(
+            app.get(&format!("/api/v1/users?{query}"), &token).await,
+            400,
+        )
+        .await;
         assert_eq!(body.code, "invalid_query", "{query}");
         assert!(body.field_error(field).is_some(), "{query}: {body:?}");
     }
@@ -222,47 +325,91 @@ async fn bad_query_parameters_are_a_problem_naming_each_parameter() {
 async fn a_stale_if_match_gets_412_and_changes_nothing() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
-    let user = app.create_user(&token, "Ada", "Lovelace", "ada@example.com", &[]).await;
+    let user = app
+        .create_user(&token, "Ada", "Lovelace", "ada@example.com", &[])
+        .await;
     let path = format!("/api/v1/users/{}", user.id);
-    let etag = app.get(&path, &token).await.headers()["etag"].to_str().unwrap().to_string();
+    let etag = app.get(&path, &token).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_eq!(etag, "\"v1\"");
 
     // Another admin changes the name first.
-    let first = app.client.patch(app.url(&path)).bearer_auth(&token).header("if-match", &etag)
-        .json(&json!({"first_name": "Augusta"})).send().await.unwrap();
+    let first = app
+        .client
+        .patch(app.url(&path))
+        .bearer_auth(&token)
+        .header("if-match", &etag)
+        .json(&json!({"first_name": "Augusta"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(first.status(), 200);
     assert_eq!(first.headers()["etag"], "\"v2\"");
 
-    let stale = app.client.patch(app.url(&path)).bearer_auth(&token).header("if-match", &etag)
-        .json(&json!({"last_name": "King"})).send().await.unwrap();
+    let stale = app
+        .client
+        .patch(app.url(&path))
+        .bearer_auth(&token)
+        .header("if-match", &etag)
+        .json(&json!({"last_name": "King"}))
+        .send()
+        .await
+        .unwrap();
     let body = problem(stale, 412).await;
     assert_eq!(body.code, "stale_version");
 
     let now: User = app.get(&path, &token).await.json().await.unwrap();
-    assert_eq!((now.first_name.as_str(), now.last_name.as_str(), now.version), ("Augusta", "Lovelace", 2));
+    assert_eq!(
+        (now.first_name.as_str(), now.last_name.as_str(), now.version),
+        ("Augusta", "Lovelace", 2)
+    );
 }
 
 #[tokio::test]
 async fn updating_changes_only_the_given_fields_and_keeps_search_in_step() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
-    let user = app.create_user(&token, "Ada", "Lovelace", "ada@example.com", &[]).await;
-    let other = app.create_user(&token, "Bob", "Builder", "bob@example.com", &[]).await;
+    let user = app
+        .create_user(&token, "Ada", "Lovelace", "ada@example.com", &[])
+        .await;
+    let other = app
+        .create_user(&token, "Bob", "Builder", "bob@example.com", &[])
+        .await;
     let path = format!("/api/v1/users/{}", user.id);
 
-    let res = app.client.patch(app.url(&path)).bearer_auth(&token)
-        .json(&json!({"last_name": "King", "email": "ADA.KING@example.com", "roles": ["manager"]})).send().await.unwrap();
+    let res = app
+        .client
+        .patch(app.url(&path))
+        .bearer_auth(&token)
+        .json(&json!({"last_name": "King", "email": "ADA.KING@example.com", "roles": ["manager"]}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let updated: User = res.json().await.unwrap();
-    assert_eq!((updated.first_name.as_str(), updated.last_name.as_str()), ("Ada", "King"));
+    assert_eq!(
+        (updated.first_name.as_str(), updated.last_name.as_str()),
+        ("Ada", "King")
+    );
     assert_eq!(updated.email, "ada.king@example.com");
     assert_eq!(updated.roles, vec![Role::Manager]);
     assert!(updated.updated_at > user.updated_at);
-    assert_eq!(emails(&list(&app, &token, "q=king").await), ["ada.king@example.com"]);
+    assert_eq!(
+        emails(&list(&app, &token, "q=king").await),
+        ["ada.king@example.com"]
+    );
     assert_eq!(list(&app, &token, "q=lovelace").await.page.total, 0);
 
-    let taken = app.client.patch(app.url(&format!("/api/v1/users/{}", other.id))).bearer_auth(&token)
-        .json(&json!({"email": "ada.king@example.com"})).send().await.unwrap();
+    let taken = app
+        .client
+        .patch(app.url(&format!("/api/v1/users/{}", other.id)))
+        .bearer_auth(&token)
+        .json(&json!({"email": "ada.king@example.com"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(problem(taken, 409).await.code, "email_taken");
 }
 
@@ -270,12 +417,30 @@ async fn updating_changes_only_the_given_fields_and_keeps_search_in_step() {
 async fn an_admin_cannot_delete_themselves_or_drop_their_own_admin_role() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
-    let me: User = app.get("/api/v1/auth/me", &token).await.json().await.unwrap();
+    let me: User = app
+        .get("/api/v1/auth/me", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
     let path = format!("/api/v1/users/{}", me.id);
 
-    let del = app.client.delete(app.url(&path)).bearer_auth(&token).send().await.unwrap();
+    let del = app
+        .client
+        .delete(app.url(&path))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(problem(del, 409).await.code, "cannot_delete_self");
-    let demote = app.client.patch(app.url(&path)).bearer_auth(&token).json(&json!({"roles": ["learner"]})).send().await.unwrap();
+    let demote = app
+        .client
+        .patch(app.url(&path))
+        .bearer_auth(&token)
+        .json(&json!({"roles": ["learner"]}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(problem(demote, 409).await.code, "cannot_remove_own_admin");
 }
 
@@ -283,14 +448,34 @@ async fn an_admin_cannot_delete_themselves_or_drop_their_own_admin_role() {
 async fn deleting_a_user_removes_them_and_a_second_delete_is_404() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
-    let user = app.create_user(&token, "Ada", "Lovelace", "ada@example.com", &[Role::Manager]).await;
+    let user = app
+        .create_user(
+            &token,
+            "Ada",
+            "Lovelace",
+            "ada@example.com",
+            &[Role::Manager],
+        )
+        .await;
     let path = format!("/api/v1/users/{}", user.id);
 
-    let res = app.client.delete(app.url(&path)).bearer_auth(&token).send().await.unwrap();
+    let res = app
+        .client
+        .delete(app.url(&path))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 204);
 
     problem(app.get(&path, &token).await, 404).await;
-    let again = app.client.delete(app.url(&path)).bearer_auth(&token).send().await.unwrap();
+    let again = app
+        .client
+        .delete(app.url(&path))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     problem(again, 404).await;
     assert_eq!(list(&app, &token, "role=manager").await.page.total, 0);
 }
@@ -299,9 +484,15 @@ async fn deleting_a_user_removes_them_and_a_second_delete_is_404() {
 async fn only_admins_may_use_the_users_endpoints() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let target = app.create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[]).await;
-    let (_, manager) = app.user_with_password(&[Role::Manager], "manager@example.com").await;
-    let (learner_user, learner) = app.user_with_password(&[Role::Learner], "learner@example.com").await;
+    let target = app
+        .create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[])
+        .await;
+    let (_, manager) = app
+        .user_with_password(&[Role::Manager], "manager@example.com")
+        .await;
+    let (learner_user, learner) = app
+        .user_with_password(&[Role::Learner], "learner@example.com")
+        .await;
     let target_path = format!("/api/v1/users/{}", target.id);
     let body = json!({"first_name": "X", "last_name": "Y", "email": "x@y.co"});
 
@@ -310,7 +501,9 @@ async fn only_admins_may_use_the_users_endpoints() {
             app.client.get(app.url("/api/v1/users")),
             app.client.post(app.url("/api/v1/users")).json(&body),
             app.client.get(app.url(&target_path)),
-            app.client.patch(app.url(&target_path)).json(&json!({"first_name": "Z"})),
+            app.client
+                .patch(app.url(&target_path))
+                .json(&json!({"first_name": "Z"})),
             app.client.delete(app.url(&target_path)),
         ];
         for call in calls {
@@ -319,11 +512,19 @@ async fn only_admins_may_use_the_users_endpoints() {
         }
     }
     // Anonymous callers are asked to sign in.
-    for call in [app.client.get(app.url("/api/v1/users")), app.client.post(app.url("/api/v1/users")).json(&body)] {
-        assert_eq!(problem(call.send().await.unwrap(), 401).await.code, "unauthenticated");
+    for call in [
+        app.client.get(app.url("/api/v1/users")),
+        app.client.post(app.url("/api/v1/users")).json(&body),
+    ] {
+        assert_eq!(
+            problem(call.send().await.unwrap(), 401).await.code,
+            "unauthenticated"
+        );
     }
     // A learner may read their own profile.
-    let own = app.get(&format!("/api/v1/users/{}", learner_user.id), &learner).await;
+    let own = app
+        .get(&format!("/api/v1/users/{}", learner_user.id), &learner)
+        .await;
     assert_eq!(own.status(), 200);
     // Nothing changed.
     let still: User = app.get(&target_path, &admin).await.json().await.unwrap();

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::{http::header, web, FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest, http::header, web};
 use roster_domain::{Actor, Roster};
 
 use crate::error::ApiError;
@@ -33,7 +33,9 @@ impl FromRequest for Authenticated {
         Box::pin(async move {
             let roster = roster.ok_or_else(ApiError::internal)?;
             let token = token.ok_or_else(|| {
-                ApiError::unauthenticated("Sign in first: send Authorization: Bearer <access token>.")
+                ApiError::unauthenticated(
+                    "Sign in first: send Authorization: Bearer <access token>.",
+                )
             })?;
             let actor = roster_domain::auth::authenticate(&roster, &token).await?;
             Ok(Authenticated(actor))
@@ -44,10 +46,8 @@ impl FromRequest for Authenticated {
 /// The client's address, for throttling: the peer, or the first
 /// `X-Forwarded-For` hop when configured to trust a proxy.
 pub fn client_ip(req: &HttpRequest, trust_proxy_headers: bool) -> Option<String> {
-    if trust_proxy_headers {
-        if let Some(ip) = req.connection_info().realip_remote_addr() {
-            return Some(ip.to_string());
-        }
+    if trust_proxy_headers && let Some(ip) = req.connection_info().realip_remote_addr() {
+        return Some(ip.to_string());
     }
     req.peer_addr().map(|a| a.ip().to_string())
 }

@@ -6,14 +6,18 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use roster_domain::users::AdminBootstrap;
 use roster_domain::SystemClock;
+use roster_domain::users::AdminBootstrap;
 
 use crate::config::{Config, LogFormat};
-use crate::startup::{open_database, roster_for, Application, StartupInfo};
+use crate::startup::{Application, StartupInfo, open_database, roster_for};
 
 #[derive(Debug, Parser)]
-#[command(name = "roster", version, about = "Roster: the user back office for B2B learning on Thinkific")]
+#[command(
+    name = "roster",
+    version,
+    about = "Roster: the user back office for B2B learning on Thinkific"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -58,7 +62,10 @@ pub fn main() -> ExitCode {
         }
     };
     init_tracing(config.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("roster: cannot start the runtime: {e}");
@@ -76,9 +83,12 @@ pub fn main() -> ExitCode {
 
 fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn,actix_server=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn,actix_server=warn")
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
@@ -94,7 +104,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi => unreachable!("handled before the runtime starts"),
-        Command::CreateAdmin { email, password_stdin } => {
+        Command::CreateAdmin {
+            email,
+            password_stdin,
+        } => {
             let password = read_password(password_stdin)?;
             let db = open_database(&config).await?;
             let roster = roster_for(&config, db, Arc::new(SystemClock))?;
@@ -103,7 +116,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 .map_err(|e| match e {
                     roster_domain::Error::Validation(errors) => anyhow::anyhow!(
                         "{}",
-                        errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+                        errors
+                            .iter()
+                            .map(|e| format!("{}: {}", e.field, e.message))
+                            .collect::<Vec<_>>()
+                            .join("; ")
                     ),
                     other => other.into(),
                 })?;
@@ -115,7 +132,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let roster = roster_for(&config, db, Arc::new(SystemClock))?;
             let started = std::time::Instant::now();
             let n = roster_domain::seed::users(&roster, users, 2_000).await?;
-            println!("Inserted {n} users in {:.1} s.", started.elapsed().as_secs_f64());
+            println!(
+                "Inserted {n} users in {:.1} s.",
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
     }
@@ -124,7 +144,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     if from_stdin || !std::io::stdin().is_terminal() {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).context("cannot read the password")?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read the password")?;
         return Ok(s.trim_end_matches(['\r', '\n']).to_string());
     }
     let first = rpassword::prompt_password("New admin password: ")?;
@@ -142,7 +164,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let app = Application::build(config).await?;
     print_banner(app.info());
-    app.run_until_stopped().await.context("the server stopped with an error")
+    app.run_until_stopped()
+        .await
+        .context("the server stopped with an error")
 }
 
 fn print_banner(info: &StartupInfo) {
@@ -152,14 +176,24 @@ fn print_banner(info: &StartupInfo) {
     println!("  API reference: {}/api/docs/", info.url);
     match &info.admin {
         AdminBootstrap::CreatedWithGeneratedPassword(password) => {
-            println!("  Sign in as {} with the one-time password {password}", info.admin_email);
-            println!("  (shown only now; set ROSTER_ADMIN_PASSWORD or run `roster create-admin` to choose one)");
+            println!(
+                "  Sign in as {} with the one-time password {password}",
+                info.admin_email
+            );
+            println!(
+                "  (shown only now; set ROSTER_ADMIN_PASSWORD or run `roster create-admin` to choose one)"
+            );
         }
         AdminBootstrap::Created => {
-            println!("  Sign in as {} with ROSTER_ADMIN_PASSWORD.", info.admin_email);
+            println!(
+                "  Sign in as {} with ROSTER_ADMIN_PASSWORD.",
+                info.admin_email
+            );
         }
         AdminBootstrap::Existing => {
-            println!("  Sign in with your admin account (lost it? `roster create-admin --email ...`).");
+            println!(
+                "  Sign in with your admin account (lost it? `roster create-admin --email ...`)."
+            );
         }
     }
     println!();

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 /// A string that never shows up in `Debug` output or logs.
@@ -77,6 +77,8 @@ pub struct Config {
     pub max_json_body_bytes: usize,
     /// `text` or `json` log lines.
     pub log_format: LogFormat,
+    /// HTTP worker threads; one per core when unset.
+    pub workers: Option<usize>,
 }
 
 impl Default for Config {
@@ -98,6 +100,7 @@ impl Default for Config {
             password_hash_iterations: params.iterations,
             max_json_body_bytes: 256 * 1024,
             log_format: LogFormat::Text,
+            workers: None,
         }
     }
 }
@@ -120,7 +123,10 @@ impl Config {
     pub fn effective_database_url(&self) -> String {
         match &self.database_url {
             Some(url) if !url.trim().is_empty() => url.clone(),
-            _ => format!("sqlite://{}?mode=rwc", self.data_dir.join("roster.db").display()),
+            _ => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("roster.db").display()
+            ),
         }
     }
 

@@ -1,10 +1,10 @@
 //! The one place where errors become HTTP responses: RFC 9457 problem details with
 //! a stable `code`, never a stack trace or SQL text.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use roster_domain::Error as DomainError;
-use roster_types::{FieldError, Problem, PROBLEM_CONTENT_TYPE};
+use roster_types::{FieldError, PROBLEM_CONTENT_TYPE, Problem};
 
 /// An error on its way to the client.
 #[derive(Debug)]
@@ -60,7 +60,12 @@ impl ApiError {
             1 => format!("The request has an invalid field: {}.", errors[0].field),
             n => format!("The request has {n} invalid fields."),
         };
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail).with_errors(errors)
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            detail,
+        )
+        .with_errors(errors)
     }
 
     /// 400 for query parameters that cannot be used.
@@ -106,7 +111,11 @@ impl From<DomainError> for ApiError {
                 }
                 ApiError::not_found(format!("{what} not found."))
             }
-            DomainError::Conflict { code, message, field } => {
+            DomainError::Conflict {
+                code,
+                message,
+                field,
+            } => {
                 let e = ApiError::new(StatusCode::CONFLICT, code, message.clone());
                 match field {
                     Some(f) => e.with_errors(vec![FieldError::new(f, message)]),
@@ -162,7 +171,10 @@ impl ResponseError for ApiError {
 
 /// Maps JSON body errors: too large (413), wrong media type (415), broken JSON
 /// (400), JSON of the wrong shape (422).
-pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as J;
     let api = match &err {
         J::OverflowKnownLength { limit, .. } | J::Overflow { limit } => ApiError::new(
@@ -184,7 +196,11 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::Htt
             "malformed_json",
             "The request body is not valid JSON.",
         ),
-        _ => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "The request body could not be read."),
+        _ => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "The request body could not be read.",
+        ),
     };
     api.into()
 }
@@ -193,7 +209,8 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::Htt
 fn field_of_serde_message(msg: &str) -> Option<String> {
     let start = msg.find('`')? + 1;
     let end = start + msg[start..].find('`')?;
-    msg.starts_with("missing field").then(|| msg[start..end].to_string())
+    msg.starts_with("missing field")
+        .then(|| msg[start..end].to_string())
 }
 
 /// serde's message without the " at line 1 column 20" tail.
@@ -207,11 +224,22 @@ fn human_serde_message(msg: &str) -> String {
 }
 
 /// A path segment that does not parse (a malformed id) names nothing that exists.
-pub fn path_error(err: actix_web::error::PathError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn path_error(
+    err: actix_web::error::PathError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
     ApiError::not_found(format!("Nothing exists at this address ({err}).")).into()
 }
 
 /// Query strings that do not parse at all.
-pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", format!("Invalid query string: {err}.")).into()
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
+        format!("Invalid query string: {err}."),
+    )
+    .into()
 }

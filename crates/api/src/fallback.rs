@@ -1,8 +1,8 @@
 //! Answers for requests under `/api` that match no route: 405 with `Allow` when
 //! the path exists with other methods, else 404; both as problem details.
 
-use actix_web::http::{header, Method, StatusCode};
-use actix_web::{web, HttpRequest};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{HttpRequest, web};
 
 use crate::error::ApiError;
 
@@ -17,15 +17,22 @@ impl KnownRoutes {
             .paths
             .iter()
             .map(|(path, item)| {
-                let segments = path.trim_matches('/').split('/').map(str::to_owned).collect();
+                let segments = path
+                    .trim_matches('/')
+                    .split('/')
+                    .map(str::to_owned)
+                    .collect();
                 let methods = serde_json::to_value(item)
                     .ok()
                     .and_then(|v| v.as_object().cloned())
                     .map(|o| {
                         o.keys()
                             .filter(|k| {
-                                ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
-                                    .contains(&k.as_str())
+                                [
+                                    "get", "put", "post", "delete", "options", "head", "patch",
+                                    "trace",
+                                ]
+                                .contains(&k.as_str())
                             })
                             .map(|k| k.to_uppercase())
                             .collect()
@@ -51,7 +58,10 @@ impl KnownRoutes {
     }
 }
 
-pub async fn api_fallback(req: HttpRequest, known: web::Data<KnownRoutes>) -> actix_web::HttpResponse {
+pub async fn api_fallback(
+    req: HttpRequest,
+    known: web::Data<KnownRoutes>,
+) -> actix_web::HttpResponse {
     let error = match known.allowed(req.path()) {
         Some(methods) if !methods.iter().any(|m| m == req.method().as_str()) => {
             let allow = methods.join(", ");

@@ -4,7 +4,7 @@
 use actix_web::dev::{ServiceFactory, ServiceRequest};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_actix_web::{scope, AppExt, UtoipaApp};
+use utoipa_actix_web::{AppExt, UtoipaApp, scope};
 
 use crate::routes;
 
@@ -35,7 +35,8 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         let mut http = Http::new(HttpAuthScheme::Bearer);
         http.bearer_format = Some("JWT".into());
-        http.description = Some("An access token from `POST /api/v1/auth/login` or `/auth/refresh`.".into());
+        http.description =
+            Some("An access token from `POST /api/v1/auth/login` or `/auth/refresh`.".into());
         components.add_security_scheme("bearer", SecurityScheme::Http(http));
     }
 }

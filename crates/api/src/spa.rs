@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use actix_files::{Files, NamedFile};
-use actix_web::dev::{fn_service, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
 use actix_web::http::header::{self, CacheControl, CacheDirective, HeaderValue};
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 
 const NOT_BUILT: &str = "<!doctype html><html lang=en><meta charset=utf-8><title>Roster</title>\
 <body style=\"font-family:system-ui;max-width:40rem;margin:4rem auto\"><h1>Roster</h1>\

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders, Logger};
-use actix_web::{web, App, HttpServer};
+use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use roster_domain::password::PasswordParams;
 use roster_domain::users::AdminBootstrap;
@@ -17,7 +17,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Config;
 use crate::error::{json_error, path_error, query_error};
-use crate::fallback::{api_fallback, KnownRoutes};
+use crate::fallback::{KnownRoutes, api_fallback};
 use crate::routes::HttpSettings;
 
 /// What start-up did, for the start-up message.
@@ -37,17 +37,25 @@ pub struct Application {
 }
 
 /// Connects to the configured database and applies migrations.
-pub async fn open_database(config: &Config) -> anyhow::Result<roster_domain::db::DatabaseConnection> {
+pub async fn open_database(
+    config: &Config,
+) -> anyhow::Result<roster_domain::db::DatabaseConnection> {
     let url = config.effective_database_url();
     let db = roster_domain::db::connect(&url)
         .await
         .with_context(|| format!("cannot open the database ({})", redact_url(&url)))?;
-    roster_domain::db::migrate(&db).await.context("cannot apply migrations")?;
+    roster_domain::db::migrate(&db)
+        .await
+        .context("cannot apply migrations")?;
     Ok(db)
 }
 
 /// The domain context for `config` on `db`.
-pub fn roster_for(config: &Config, db: roster_domain::db::DatabaseConnection, clock: Arc<dyn Clock>) -> anyhow::Result<Roster> {
+pub fn roster_for(
+    config: &Config,
+    db: roster_domain::db::DatabaseConnection,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Roster> {
     let jwt_secret = match &config.jwt_secret {
         Some(s) if s.expose().len() >= 32 => s.expose().as_bytes().to_vec(),
         Some(_) => anyhow::bail!("ROSTER_JWT_SECRET must be at least 32 characters"),
@@ -78,8 +86,13 @@ fn load_or_create_secret(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> 
             return Ok(existing.as_bytes().to_vec());
         }
     }
-    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
-    let secret = format!("{}{}", roster_domain::tokens::random_token(), roster_domain::tokens::random_token());
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let secret = format!(
+        "{}{}",
+        roster_domain::tokens::random_token(),
+        roster_domain::tokens::random_token()
+    );
     write_private(&path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(secret.into_bytes())
 }
@@ -120,12 +133,17 @@ impl Application {
     /// Opens the database, applies migrations, makes sure there is an admin, and
     /// binds the listener. The server runs once `run_until_stopped` is awaited.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        Self::build_with_clock(config, Arc::new(SystemClock), None).await
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
     }
 
-    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>, workers: Option<usize>) -> anyhow::Result<Self> {
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let workers = config.workers;
         let db = open_database(&config).await?;
-        let database = format!("{} ({})", roster_domain::db::backend_name(&db), redact_url(&config.effective_database_url()));
+        let database = format!(
+            "{} ({})",
+            roster_domain::db::backend_name(&db),
+            redact_url(&config.effective_database_url())
+        );
         let roster = roster_for(&config, db, clock)?;
         let admin = roster_domain::users::ensure_admin(
             &roster,
@@ -133,7 +151,9 @@ impl Application {
             config.admin_password.as_ref().map(|s| s.expose()),
         )
         .await
-        .context("cannot create the first admin (check ROSTER_ADMIN_EMAIL and ROSTER_ADMIN_PASSWORD)")?;
+        .context(
+            "cannot create the first admin (check ROSTER_ADMIN_EMAIL and ROSTER_ADMIN_PASSWORD)",
+        )?;
 
         let listener = TcpListener::bind(&config.listen)
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -157,7 +177,11 @@ impl Application {
                 .app_data(roster_data.clone())
                 .app_data(settings.clone())
                 .app_data(known.clone())
-                .app_data(web::JsonConfig::default().limit(json_limit).error_handler(json_error))
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(json_limit)
+                        .error_handler(json_error),
+                )
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .wrap(Compress::default())
@@ -172,13 +196,18 @@ impl Application {
                         .custom_request_replace("method", |req| req.method().to_string()),
                 );
             crate::openapi::mount(app.into_utoipa_app())
-                .openapi_service(|doc| SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc))
+                .openapi_service(|doc| {
+                    SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc)
+                })
                 .into_app()
-                .route("/api/docs", web::get().to(|| async {
-                    actix_web::HttpResponse::PermanentRedirect()
-                        .insert_header((actix_web::http::header::LOCATION, "/api/docs/"))
-                        .finish()
-                }))
+                .route(
+                    "/api/docs",
+                    web::get().to(|| async {
+                        actix_web::HttpResponse::PermanentRedirect()
+                            .insert_header((actix_web::http::header::LOCATION, "/api/docs/"))
+                            .finish()
+                    }),
+                )
                 .service(web::scope("/api").default_service(web::to(api_fallback)))
                 .configure(crate::spa::configure(spa_dir.clone()))
         })
@@ -199,7 +228,12 @@ impl Application {
             admin_email: roster_types::validate::normalise_email(&config.admin_email),
             admin,
         };
-        Ok(Self { port, server, roster, info })
+        Ok(Self {
+            port,
+            server,
+            roster,
+            info,
+        })
     }
 
     pub fn port(&self) -> u16 {

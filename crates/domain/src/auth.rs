@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use roster_entity::{refresh_tokens, users};
-use roster_types::{validate, Me, UserStatus};
+use roster_types::{Me, UserStatus, validate};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -11,7 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::throttle::{self, Key};
-use crate::{tokens, users as user_ops, Actor, Error, Result, Roster};
+use crate::{Actor, Error, Result, Roster, tokens, users as user_ops};
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 10;
@@ -34,7 +34,10 @@ pub fn check_password_strength(password: &str, email: &str) -> Result<()> {
         ));
     }
     if password.trim().to_lowercase() == email {
-        return Err(Error::validation("password", "Do not use your email address as your password."));
+        return Err(Error::validation(
+            "password",
+            "Do not use your email address as your password.",
+        ));
     }
     Ok(())
 }
@@ -82,15 +85,26 @@ async fn start_session(
 
 /// `POST /auth/login`. Unknown email and wrong password fail the same way and
 /// take the same time; repeated failures per email or address are throttled.
-pub async fn login(roster: &Roster, email: &str, password: &str, client_ip: Option<&str>) -> Result<Session> {
+pub async fn login(
+    roster: &Roster,
+    email: &str,
+    password: &str,
+    client_ip: Option<&str>,
+) -> Result<Session> {
     let email = validate::normalise_email(email);
     if email.is_empty() || password.is_empty() {
         let mut errors = Vec::new();
         if email.is_empty() {
-            errors.push(roster_types::FieldError::new("email", "Enter your email address."));
+            errors.push(roster_types::FieldError::new(
+                "email",
+                "Enter your email address.",
+            ));
         }
         if password.is_empty() {
-            errors.push(roster_types::FieldError::new("password", "Enter your password."));
+            errors.push(roster_types::FieldError::new(
+                "password",
+                "Enter your password.",
+            ));
         }
         return Err(Error::Validation(errors));
     }
@@ -131,7 +145,11 @@ pub async fn login(roster: &Roster, email: &str, password: &str, client_ip: Opti
     Ok(session)
 }
 
-async fn revoke_family(db: &impl ConnectionTrait, family_id: Uuid, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+async fn revoke_family(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
         .filter(refresh_tokens::Column::FamilyId.eq(family_id))

@@ -45,8 +45,13 @@ impl Hasher {
     }
 
     fn argon(params: PasswordParams) -> Result<Argon2<'static>> {
-        let params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
-            .map_err(Error::internal)?;
+        let params = Params::new(
+            params.memory_kib,
+            params.iterations,
+            params.parallelism,
+            None,
+        )
+        .map_err(Error::internal)?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 

@@ -9,14 +9,56 @@ use crate::users::{name_key, search_text};
 use crate::{Result, Roster};
 
 const FIRST: [&str; 24] = [
-    "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken", "Radia", "Linus",
-    "Frances", "Tim", "Katherine", "John", "Hedy", "Dennis", "Annie", "Niklaus", "Sophie", "Yukihiro",
-    "Karen", "Guido", "Shafi", "Leslie",
+    "Ada",
+    "Grace",
+    "Alan",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Margaret",
+    "Ken",
+    "Radia",
+    "Linus",
+    "Frances",
+    "Tim",
+    "Katherine",
+    "John",
+    "Hedy",
+    "Dennis",
+    "Annie",
+    "Niklaus",
+    "Sophie",
+    "Yukihiro",
+    "Karen",
+    "Guido",
+    "Shafi",
+    "Leslie",
 ];
 const LAST: [&str; 24] = [
-    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson", "Perlman",
-    "Torvalds", "Allen", "Berners-Lee", "Johnson", "McCarthy", "Lamarr", "Ritchie", "Easley", "Wirth",
-    "Wilson", "Matsumoto", "Spärck Jones", "van Rossum", "Goldwasser", "Lamport",
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Dijkstra",
+    "Liskov",
+    "Knuth",
+    "Hamilton",
+    "Thompson",
+    "Perlman",
+    "Torvalds",
+    "Allen",
+    "Berners-Lee",
+    "Johnson",
+    "McCarthy",
+    "Lamarr",
+    "Ritchie",
+    "Easley",
+    "Wirth",
+    "Wilson",
+    "Matsumoto",
+    "Spärck Jones",
+    "van Rossum",
+    "Goldwasser",
+    "Lamport",
 ];
 
 /// Inserts `count` learners named after computing pioneers, with unique emails
@@ -49,9 +91,13 @@ pub async fn users(roster: &Roster, count: u64, batch: u64) -> Result<u64> {
                 name_key: Set(name_key(first, last)),
                 search_text: Set(search_text(first, last, &email)),
                 email: Set(email),
-                status: Set(if i % 5 == 0 { UserStatus::Invited } else { UserStatus::Active }
-                    .as_str()
-                    .to_string()),
+                status: Set(if i % 5 == 0 {
+                    UserStatus::Invited
+                } else {
+                    UserStatus::Active
+                }
+                .as_str()
+                .to_string()),
                 password_hash: Set(None),
                 thinkific_user_id: Set((i % 3 == 0).then_some(1_000_000 + i as i64)),
                 created_at: Set(created),

@@ -39,7 +39,11 @@ impl Key {
 }
 
 /// Fails with `Throttled` if any of the keys is locked out at `now`.
-pub(crate) async fn check(db: &impl ConnectionTrait, keys: &[Key], now: DateTime<Utc>) -> Result<()> {
+pub(crate) async fn check(
+    db: &impl ConnectionTrait,
+    keys: &[Key],
+    now: DateTime<Utc>,
+) -> Result<()> {
     let names: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
     let rows = throttle::Entity::find()
         .filter(throttle::Column::Key.is_in(names))
@@ -55,11 +59,18 @@ pub(crate) async fn check(db: &impl ConnectionTrait, keys: &[Key], now: DateTime
 }
 
 /// Counts one failure against `key`, locking it out once it passes its limit.
-pub(crate) async fn record_failure(db: &impl ConnectionTrait, key: &Key, now: DateTime<Utc>) -> Result<()> {
+pub(crate) async fn record_failure(
+    db: &impl ConnectionTrait,
+    key: &Key,
+    now: DateTime<Utc>,
+) -> Result<()> {
     // An atomic increment inside the window, so that concurrent failures on
     // several instances are all counted.
     let bumped = throttle::Entity::update_many()
-        .col_expr(throttle::Column::Failures, Expr::col(throttle::Column::Failures).add(1))
+        .col_expr(
+            throttle::Column::Failures,
+            Expr::col(throttle::Column::Failures).add(1),
+        )
         .filter(throttle::Column::Key.eq(&key.key))
         .filter(throttle::Column::WindowStartedAt.gt(now - WINDOW))
         .exec(db)
@@ -83,7 +94,10 @@ pub(crate) async fn record_failure(db: &impl ConnectionTrait, key: &Key, now: Da
         .exec(db)
         .await?;
     }
-    let Some(row) = throttle::Entity::find_by_id(key.key.clone()).one(db).await? else {
+    let Some(row) = throttle::Entity::find_by_id(key.key.clone())
+        .one(db)
+        .await?
+    else {
         return Ok(());
     };
     if row.failures >= key.limit {
@@ -100,6 +114,8 @@ pub(crate) async fn record_failure(db: &impl ConnectionTrait, key: &Key, now: Da
 
 /// Forgets the failures of `key` (after a successful sign-in).
 pub(crate) async fn clear(db: &impl ConnectionTrait, key: &Key) -> Result<()> {
-    throttle::Entity::delete_by_id(key.key.clone()).exec(db).await?;
+    throttle::Entity::delete_by_id(key.key.clone())
+        .exec(db)
+        .await?;
     Ok(())
 }

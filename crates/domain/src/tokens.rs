@@ -31,7 +31,11 @@ pub struct AccessClaims {
 }
 
 /// Signs an access token for `user_id`, valid for the configured TTL from `now`.
-pub fn issue_access_token(settings: &AuthSettings, user_id: Uuid, now: DateTime<Utc>) -> Result<String> {
+pub fn issue_access_token(
+    settings: &AuthSettings,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<String> {
     let claims = AccessClaims {
         sub: user_id.to_string(),
         iss: settings.issuer.clone(),
@@ -50,7 +54,11 @@ pub fn issue_access_token(settings: &AuthSettings, user_id: Uuid, now: DateTime<
 }
 
 /// Checks signature, algorithm, `exp`, `iss` and `aud` of an access token.
-pub fn verify_access_token(settings: &AuthSettings, token: &str, now: DateTime<Utc>) -> Result<AccessClaims> {
+pub fn verify_access_token(
+    settings: &AuthSettings,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<AccessClaims> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_issuer(&[&settings.issuer]);
     validation.set_audience(&[&settings.audience]);

@@ -5,13 +5,14 @@ use std::collections::HashMap;
 use roster_entity::{user_roles, users};
 use roster_types::validate::{self, ValidUser};
 use roster_types::{
-    CreateUserRequest, PageInfo, Role, UpdateUserRequest, User, UserColumn, UserList,
-    UserListQuery, UserStatus, DEFAULT_PER_PAGE,
+    CreateUserRequest, DEFAULT_PER_PAGE, PageInfo, Role, UpdateUserRequest, User, UserColumn,
+    UserList, UserListQuery, UserStatus,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    IntoActiveModel, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -20,7 +21,7 @@ use crate::{Actor, Error, Result, Roster};
 /// The sort key of the Name column: lower-cased, accents folded ("Édith" sorts
 /// with "Edith", not after "Z").
 pub(crate) fn name_key(first: &str, last: &str) -> String {
-    use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
     format!("{first} {last}")
         .nfd()
         .filter(|c| !is_combining_mark(*c))
@@ -37,8 +38,9 @@ pub(crate) fn search_text(first: &str, last: &str, email: &str) -> String {
 /// Turns a row and its roles into the API's `User`.
 pub(crate) fn to_dto(m: users::Model, mut roles: Vec<Role>) -> Result<User> {
     roles.sort();
-    let status = UserStatus::parse(&m.status)
-        .ok_or_else(|| Error::internal(format!("user {} has unknown status {:?}", m.id, m.status)))?;
+    let status = UserStatus::parse(&m.status).ok_or_else(|| {
+        Error::internal(format!("user {} has unknown status {:?}", m.id, m.status))
+    })?;
     Ok(User {
         full_name: format!("{} {}", m.first_name, m.last_name),
         id: m.id,
@@ -66,7 +68,10 @@ pub(crate) async fn roles_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result
         .collect())
 }
 
-async fn roles_of_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Role>>> {
+async fn roles_of_many(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Role>>> {
     let mut map: HashMap<Uuid, Vec<Role>> = HashMap::new();
     if ids.is_empty() {
         return Ok(map);
@@ -130,13 +135,26 @@ fn like_pattern(term: &str) -> String {
     out
 }
 
-fn filtered(query: &UserListQuery) -> Select<users::Entity> {
+/// Terms this long are answered by SQLite's trigram index; shorter ones scan.
+const TRIGRAM: usize = 3;
+
+fn filtered(backend: DbBackend, query: &UserListQuery) -> Select<users::Entity> {
     let mut select = users::Entity::find();
     if let Some(q) = &query.q {
-        select = select.filter(
-            Expr::col((users::Entity, users::Column::SearchText))
-                .like(LikeExpr::new(like_pattern(q)).escape('\\')),
-        );
+        let term = q.to_lowercase();
+        select = if backend == DbBackend::Sqlite && term.chars().count() >= TRIGRAM {
+            // A quoted FTS5 string on a trigram table matches it as a substring.
+            let phrase = format!("\"{}\"", term.replace('"', "\"\""));
+            select.filter(Expr::cust_with_values(
+                "users.id IN (SELECT user_id FROM users_search WHERE users_search MATCH ?)",
+                [phrase],
+            ))
+        } else {
+            select.filter(
+                Expr::col((users::Entity, users::Column::SearchText))
+                    .like(LikeExpr::new(like_pattern(&term)).escape('\\')),
+            )
+        };
     }
     if let Some(status) = query.status {
         select = select.filter(users::Column::Status.eq(status.as_str()));
@@ -170,9 +188,13 @@ pub async fn list(roster: &Roster, actor: &Actor, query: &UserListQuery) -> Resu
         .unwrap_or(DEFAULT_PER_PAGE)
         .clamp(1, roster_types::MAX_PER_PAGE);
     let sort = query.sort.unwrap_or_default();
-    let order = if sort.descending() { Order::Desc } else { Order::Asc };
+    let order = if sort.descending() {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
 
-    let select = filtered(query);
+    let select = filtered(roster.db.get_database_backend(), query);
     let total = select.clone().count(&roster.db).await?;
 
     let select = match sort.column() {
@@ -242,7 +264,11 @@ pub(crate) async fn insert(
     let model = users::ActiveModel {
         id: Set(Uuid::now_v7()),
         name_key: Set(name_key(&valid.first_name, &valid.last_name)),
-        search_text: Set(search_text(&valid.first_name, &valid.last_name, &valid.email)),
+        search_text: Set(search_text(
+            &valid.first_name,
+            &valid.last_name,
+            &valid.email,
+        )),
         first_name: Set(valid.first_name),
         last_name: Set(valid.last_name),
         email: Set(valid.email),
@@ -289,34 +315,43 @@ pub async fn update(
 ) -> Result<User> {
     actor.require_admin()?;
     let changes = validate::validate_update_user(req).map_err(Error::Validation)?;
-    if let Some(roles) = &changes.roles {
-        if id == actor.user_id && !roles.contains(&Role::Admin) {
-            return Err(Error::Conflict {
-                code: "cannot_remove_own_admin",
-                message: "You cannot remove the admin role from yourself.".into(),
-                field: Some("roles"),
-            });
-        }
+    if let Some(roles) = &changes.roles
+        && id == actor.user_id
+        && !roles.contains(&Role::Admin)
+    {
+        return Err(Error::Conflict {
+            code: "cannot_remove_own_admin",
+            message: "You cannot remove the admin role from yourself.".into(),
+            field: Some("roles"),
+        });
     }
     let txn = roster.db.begin().await?;
     let current = find(&txn, id).await?;
     if expected_version.is_some_and(|v| v != current.version) {
         return Err(Error::PreconditionFailed);
     }
-    if let Some(email) = &changes.email {
-        if *email != current.email
-            && users::Entity::find()
-                .filter(users::Column::Email.eq(email))
-                .one(&txn)
-                .await?
-                .is_some()
-        {
-            return Err(email_taken());
-        }
+    if let Some(email) = &changes.email
+        && *email != current.email
+        && users::Entity::find()
+            .filter(users::Column::Email.eq(email))
+            .one(&txn)
+            .await?
+            .is_some()
+    {
+        return Err(email_taken());
     }
-    let first = changes.first_name.clone().unwrap_or_else(|| current.first_name.clone());
-    let last = changes.last_name.clone().unwrap_or_else(|| current.last_name.clone());
-    let email = changes.email.clone().unwrap_or_else(|| current.email.clone());
+    let first = changes
+        .first_name
+        .clone()
+        .unwrap_or_else(|| current.first_name.clone());
+    let last = changes
+        .last_name
+        .clone()
+        .unwrap_or_else(|| current.last_name.clone());
+    let email = changes
+        .email
+        .clone()
+        .unwrap_or_else(|| current.email.clone());
     let version = current.version;
     let mut model = current.into_active_model();
     model.name_key = Set(name_key(&first, &last));
@@ -378,7 +413,11 @@ pub enum AdminBootstrap {
 
 /// Makes sure the school has an admin: when none exists, creates `email` with
 /// `password` (or a generated one).
-pub async fn ensure_admin(roster: &Roster, email: &str, password: Option<&str>) -> Result<AdminBootstrap> {
+pub async fn ensure_admin(
+    roster: &Roster,
+    email: &str,
+    password: Option<&str>,
+) -> Result<AdminBootstrap> {
     let any_admin = user_roles::Entity::find()
         .filter(user_roles::Column::Role.eq(Role::Admin.as_str()))
         .one(&roster.db)
@@ -386,8 +425,13 @@ pub async fn ensure_admin(roster: &Roster, email: &str, password: Option<&str>) 
     if any_admin.is_some() {
         return Ok(AdminBootstrap::Existing);
     }
-    let generated = password.is_none().then(|| crate::tokens::random_token()[..20].to_string());
-    let password = password.map(str::to_owned).or_else(|| generated.clone()).unwrap_or_default();
+    let generated = password
+        .is_none()
+        .then(|| crate::tokens::random_token()[..20].to_string());
+    let password = password
+        .map(str::to_owned)
+        .or_else(|| generated.clone())
+        .unwrap_or_default();
     upsert_admin(roster, email, &password).await?;
     Ok(match generated {
         Some(p) => AdminBootstrap::CreatedWithGeneratedPassword(p),

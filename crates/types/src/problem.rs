@@ -29,7 +29,10 @@ impl FieldError {
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
     #[serde(rename = "type")]
-    #[cfg_attr(feature = "openapi", schema(example = "urn:problem:roster:validation_failed"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "urn:problem:roster:validation_failed")
+    )]
     pub kind: String,
     /// A short summary of the kind of problem.
     #[cfg_attr(feature = "openapi", schema(example = "Invalid request"))]
@@ -39,7 +42,10 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong in this occurrence, readable by people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(example = "The request has 1 invalid field."))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "The request has 1 invalid field.")
+    )]
     pub detail: Option<String>,
     /// A stable snake_case code that programs can branch on.
     #[cfg_attr(feature = "openapi", schema(example = "validation_failed"))]

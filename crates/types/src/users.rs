@@ -58,7 +58,11 @@ pub enum UserStatus {
 }
 
 impl UserStatus {
-    pub const ALL: [UserStatus; 3] = [UserStatus::Invited, UserStatus::Active, UserStatus::Suspended];
+    pub const ALL: [UserStatus; 3] = [
+        UserStatus::Invited,
+        UserStatus::Active,
+        UserStatus::Suspended,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -338,15 +342,19 @@ impl UserListQuery {
                 _ => {}
             }
         }
-        if let (Some(from), Some(to)) = (q.created_from, q.created_to) {
-            if from > to {
-                errors.push(crate::FieldError::new(
-                    "created_to",
-                    "Must not be before created_from.",
-                ));
-            }
+        if let (Some(from), Some(to)) = (q.created_from, q.created_to)
+            && from > to
+        {
+            errors.push(crate::FieldError::new(
+                "created_to",
+                "Must not be before created_from.",
+            ));
         }
-        if errors.is_empty() { Ok(q) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(q)
+        } else {
+            Err(errors)
+        }
     }
 
     /// The query as `key=value` pairs (unset parameters left out), for URLs.
@@ -420,8 +428,8 @@ mod tests {
             created_to: None,
         };
         let pairs = q.to_pairs();
-        let parsed = UserListQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
-            .expect("valid");
+        let parsed =
+            UserListQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))).expect("valid");
         assert_eq!(parsed, q);
     }
 }

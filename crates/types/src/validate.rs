@@ -138,7 +138,11 @@ pub fn validate_update_user(req: &UpdateUserRequest) -> Result<UpdateUserRequest
     if let Some(roles) = &req.roles {
         out.roles = Some(check_roles(roles));
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 #[cfg(test)]
@@ -147,10 +151,24 @@ mod tests {
 
     #[test]
     fn email_syntax_accepts_common_addresses_and_rejects_broken_ones() {
-        for ok in ["a@b.co", "first.last+tag@sub.example.org", "o'neil@example.ie"] {
+        for ok in [
+            "a@b.co",
+            "first.last+tag@sub.example.org",
+            "o'neil@example.ie",
+        ] {
             assert_eq!(check_email(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "plain", "a@b", "@b.co", "a@@b.co", "a b@c.de", "a@-b.co", ".a@b.co", "a..b@c.de"] {
+        for bad in [
+            "",
+            "plain",
+            "a@b",
+            "@b.co",
+            "a@@b.co",
+            "a b@c.de",
+            "a@-b.co",
+            ".a@b.co",
+            "a..b@c.de",
+        ] {
             assert!(check_email(bad).is_err(), "{bad}");
         }
     }

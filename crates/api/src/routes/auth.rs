@@ -1,13 +1,13 @@
 //! `/auth`: sign in, refresh, sign out, who am I.
 
-use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use roster_domain::auth::Session;
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use roster_domain::Roster;
+use roster_domain::auth::Session;
 use roster_types::{LoginRequest, Me, Problem, TokenResponse};
 
 use super::HttpSettings;
-use crate::auth::{client_ip, Authenticated};
+use crate::auth::{Authenticated, client_ip};
 use crate::error::ApiError;
 
 /// Name of the httpOnly cookie that carries the refresh token.
@@ -66,7 +66,8 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ip = client_ip(&req, settings.trust_proxy_headers);
-    let session = roster_domain::auth::login(&roster, &body.email, &body.password, ip.as_deref()).await?;
+    let session =
+        roster_domain::auth::login(&roster, &body.email, &body.password, ip.as_deref()).await?;
     Ok(session_response(&settings, session))
 }
 
@@ -133,6 +134,9 @@ pub async fn logout(
     )
 )]
 #[get("/auth/me")]
-pub async fn me(roster: web::Data<Roster>, actor: Authenticated) -> Result<web::Json<Me>, ApiError> {
+pub async fn me(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+) -> Result<web::Json<Me>, ApiError> {
     Ok(web::Json(roster_domain::auth::me(&roster, &actor.0).await?))
 }

@@ -1,7 +1,7 @@
 //! `/users`: the Users table and profiles.
 
 use actix_web::http::header;
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use roster_domain::Roster;
 use roster_types::{CreateUserRequest, Problem, UpdateUserRequest, User, UserList, UserListQuery};
 use uuid::Uuid;
@@ -16,12 +16,21 @@ fn etag(user: &User) -> String {
 /// The version named by an `If-Match` header: `"v3"` (or weak `W/"v3"`).
 /// `*` matches anything; a value naming no version never matches.
 fn if_match_version(req: &HttpRequest) -> Option<i32> {
-    let value = req.headers().get(header::IF_MATCH)?.to_str().unwrap_or("").trim();
+    let value = req
+        .headers()
+        .get(header::IF_MATCH)?
+        .to_str()
+        .unwrap_or("")
+        .trim();
     if value == "*" {
         return None;
     }
     let tag = value.trim_start_matches("W/").trim_matches('"');
-    Some(tag.strip_prefix('v').and_then(|v| v.parse().ok()).unwrap_or(-1))
+    Some(
+        tag.strip_prefix('v')
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(-1),
+    )
 }
 
 /// List users: search, filter, sort and page.
@@ -40,14 +49,23 @@ fn if_match_version(req: &HttpRequest) -> Option<i32> {
     )
 )]
 #[get("/users")]
-pub async fn list(roster: web::Data<Roster>, actor: Authenticated, req: HttpRequest) -> Result<web::Json<UserList>, ApiError> {
-    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .map_err(|_| {
-            ApiError::invalid_query(vec![roster_types::FieldError::new("query", "The query string cannot be read.")])
+pub async fn list(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    req: HttpRequest,
+) -> Result<web::Json<UserList>, ApiError> {
+    let pairs =
+        web::Query::<Vec<(String, String)>>::from_query(req.query_string()).map_err(|_| {
+            ApiError::invalid_query(vec![roster_types::FieldError::new(
+                "query",
+                "The query string cannot be read.",
+            )])
         })?;
     let query = UserListQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(ApiError::invalid_query)?;
-    Ok(web::Json(roster_domain::users::list(&roster, &actor.0, &query).await?))
+    Ok(web::Json(
+        roster_domain::users::list(&roster, &actor.0, &query).await?,
+    ))
 }
 
 /// Create a user.
@@ -95,9 +113,15 @@ pub async fn create(
     )
 )]
 #[get("/users/{id}")]
-pub async fn get(roster: web::Data<Roster>, actor: Authenticated, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let user = roster_domain::users::get(&roster, &actor.0, *id).await?;
-    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(&user))).json(user))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(&user)))
+        .json(user))
 }
 
 /// Change a user.
@@ -132,8 +156,11 @@ pub async fn update(
     req: HttpRequest,
     body: web::Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = roster_domain::users::update(&roster, &actor.0, *id, &body, if_match_version(&req)).await?;
-    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(&user))).json(user))
+    let user =
+        roster_domain::users::update(&roster, &actor.0, *id, &body, if_match_version(&req)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(&user)))
+        .json(user))
 }
 
 /// Delete a user.
@@ -150,7 +177,11 @@ pub async fn update(
     )
 )]
 #[delete("/users/{id}")]
-pub async fn delete(roster: web::Data<Roster>, actor: Authenticated, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     roster_domain::users::delete(&roster, &actor.0, *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,0 +1,22 @@
+# Roster: the server and the SPA in one image.
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+RUN rustup target add wasm32-unknown-unknown
+COPY . .
+RUN cargo xtask build --release
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --home /var/lib/roster --create-home roster
+COPY --from=build /src/target/release/roster /usr/local/bin/roster
+COPY --from=build /src/target/spa /usr/share/roster/spa
+USER roster
+WORKDIR /var/lib/roster
+ENV ROSTER_LISTEN=0.0.0.0:8080 \
+    ROSTER_DATA_DIR=/var/lib/roster \
+    ROSTER_SPA_DIR=/usr/share/roster/spa
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s CMD ["/bin/sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080"]
+ENTRYPOINT ["roster"]
+CMD ["serve"]

@@ -1,0 +1,16 @@
+//! Pieces the pages share: the signed-in shell, form fields, the modal dialog,
+//! sortable table headers, pagination and the notice banner.
+
+pub mod dialog;
+pub mod form_field;
+pub mod notice;
+pub mod pagination;
+pub mod shell;
+pub mod sort_header;
+
+use leptos::prelude::document;
+
+/// Sets the browser tab's title to `<page> · Roster`.
+pub fn set_page_title(page: &str) {
+    document().set_title(&format!("{page} · Roster"));
+}

@@ -1,0 +1,36 @@
+//! How values read on screen: dates in the browser's time zone, counts in words.
+
+use chrono::{DateTime, Local, Utc};
+
+/// A calendar date in the browser's time zone, e.g. `14 Mar 2026`.
+pub fn local_date(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Local).format("%-d %b %Y").to_string()
+}
+
+/// Date and time in the browser's time zone, e.g. `14 Mar 2026, 09:05`.
+pub fn local_date_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Local)
+        .format("%-d %b %Y, %H:%M")
+        .to_string()
+}
+
+/// `count` followed by the right form of `noun`, e.g. `1 user`, `42 users`.
+pub fn count_of(count: u64, singular: &str, plural: &str) -> String {
+    if count == 1 {
+        format!("1 {singular}")
+    } else {
+        format!("{count} {plural}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_use_the_singular_only_for_one() {
+        assert_eq!(count_of(0, "user", "users"), "0 users");
+        assert_eq!(count_of(1, "user", "users"), "1 user");
+        assert_eq!(count_of(42, "user", "users"), "42 users");
+    }
+}

@@ -1,0 +1,46 @@
+//! Roster's browser app: a Leptos client-side-rendered SPA over the JSON API.
+//!
+//! `api` is the only module that talks HTTP; `session` holds who is signed in;
+//! `routes` names every path; `pages` are screens and `components` the pieces
+//! they share.
+
+pub mod api;
+pub mod components;
+pub mod format;
+pub mod pages;
+pub mod routes;
+pub mod session;
+
+use leptos::prelude::*;
+use leptos_router::StaticSegment;
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+
+use crate::components::shell::Shell;
+use crate::pages::{login::LoginPage, not_found::NotFound, users::UsersPage};
+use crate::routes::Page;
+
+/// Mounts the app on `<body>`.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}
+
+/// The whole app: the session, the API client and the routes.
+#[component]
+pub fn App() -> impl IntoView {
+    let session = session::Session::provide();
+    api::Api::provide(session);
+    session::restore_on_start();
+
+    view! {
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=StaticSegment(Page::Login.segment()) view=LoginPage />
+                <ParentRoute path=StaticSegment("") view=Shell>
+                    <Route path=StaticSegment(Page::Users.segment()) view=UsersPage />
+                    <Route path=StaticSegment("") view=|| view! { <Redirect path=Page::Users /> } />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

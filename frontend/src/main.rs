@@ -1,0 +1,5 @@
+//! The browser entry point: wasm-bindgen runs `main` once the module is loaded.
+
+fn main() {
+    roster_frontend::start();
+}

@@ -1,0 +1,5 @@
+//! The screens of the app, one module per route.
+
+pub mod login;
+pub mod not_found;
+pub mod users;

@@ -1,0 +1,336 @@
+//! The Users page: search, sort, paginate, and add a user.
+
+pub mod add_user;
+pub mod query;
+
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_location, use_navigate};
+use roster_types::{User, UserColumn, UserList};
+use std::time::Duration;
+
+use crate::api::{Api, ApiError, abort_on_cleanup};
+use crate::components::notice::Notice;
+use crate::components::pagination::Pagination;
+use crate::components::set_page_title;
+use crate::components::sort_header::{SortDirection, SortHeader};
+use crate::format::{count_of, local_date, local_date_time};
+use crate::routes::{Page, query_param, query_string};
+
+use self::add_user::AddUserDialog;
+use self::query::{PER_PAGE_CHOICES, UsersQuery, column_key};
+
+/// How long typing must pause before the search runs.
+const SEARCH_DEBOUNCE: Duration = Duration::from_millis(300);
+
+/// A loaded page of users with the state that asked for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Loaded {
+    query: UsersQuery,
+    list: UserList,
+}
+
+/// The sortable columns, in table order.
+const SORTABLE: [(UserColumn, &str); 4] = [
+    (UserColumn::Name, "Name"),
+    (UserColumn::Email, "Email"),
+    (UserColumn::ThinkificId, "Thinkific ID"),
+    (UserColumn::CreatedAt, "Created At"),
+];
+
+/// Search, sortable table, pagination and "Add user".
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    set_page_title("Users");
+    let api = Api::expect();
+    let location = use_location();
+    let query = Memo::new(move |_| {
+        location
+            .search
+            .with(|raw| UsersQuery::from_params(|key| query_param(raw, key)))
+    });
+    let navigate = use_navigate();
+    // Moves to another table state; typing replaces the history entry, clicks add one.
+    let go = Callback::new(move |(next, replace): (UsersQuery, bool)| {
+        let path = Page::Users.with_query(&query_string(&next.to_params()));
+        navigate(
+            &path,
+            NavigateOptions {
+                replace,
+                scroll: false,
+                ..NavigateOptions::default()
+            },
+        );
+    });
+
+    let users = LocalResource::new(move || {
+        let query = query.get();
+        let abort = abort_on_cleanup();
+        async move {
+            let list = api.list_users(&query.to_request(), abort.as_ref()).await?;
+            Ok::<_, ApiError>(Loaded { query, list })
+        }
+    });
+    // The last page that loaded; kept while the next one loads.
+    let loaded = Memo::new(move |_| users.get().and_then(Result::ok));
+    let (reloading, set_reloading) = signal(false);
+    let busy = move || reloading.get() || users.with(Option::is_none);
+
+    let search = search_box(query, go);
+
+    let adding = RwSignal::new(false);
+    let notice = RwSignal::new(None::<String>);
+    let on_created = Callback::new(move |user: User| {
+        adding.set(false);
+        notice.set(Some(format!("{} was added.", user.full_name)));
+        users.refetch();
+    });
+
+    let headers = SORTABLE
+        .into_iter()
+        .map(|(column, label)| {
+            let direction = Signal::derive(move || {
+                let sort = query.with(|q| q.sort);
+                (sort.column() == column).then_some(if sort.descending() {
+                    SortDirection::Descending
+                } else {
+                    SortDirection::Ascending
+                })
+            });
+            let on_toggle = Callback::new(move |()| {
+                go.run((query.get_untracked().toggled(column), false));
+            });
+            view! { <SortHeader column=column_key(column) label direction on_toggle /> }
+        })
+        .collect_view();
+
+    let error_state = move |errors: ArcRwSignal<leptos::error::Errors>| {
+        let message = move || {
+            errors.with(|errors| {
+                errors
+                    .iter()
+                    .next()
+                    .map(|(_, error)| error.to_string())
+                    .unwrap_or_default()
+            })
+        };
+        view! {
+            <div class="state state-error" role="alert">
+                <p>"The users could not be loaded. " {message}</p>
+                <button type="button" class="button" on:click=move |_| users.refetch()>
+                    "Retry"
+                </button>
+            </div>
+        }
+    };
+
+    view! {
+        <section class="page" aria-labelledby="users-heading">
+            <div class="page-header">
+                <h1 id="users-heading">"Users"</h1>
+                <button
+                    id="add-user"
+                    type="button"
+                    class="button button-primary"
+                    aria-haspopup="dialog"
+                    on:click=move |_| adding.set(true)
+                >
+                    "Add user"
+                </button>
+            </div>
+            <Notice message=notice />
+            {search}
+            <ErrorBoundary fallback=error_state>
+                <div class="results" aria-busy=move || busy().to_string()>
+                    <div class="table-wrap">
+                        <table id="users-table" class="table" aria-busy=move || busy().to_string()>
+                            <caption class="visually-hidden">
+                                "Users, sortable by the column headers"
+                            </caption>
+                            <thead>
+                                <tr>
+                                    {headers}
+                                    <th scope="col" class="col-actions">
+                                        "Actions"
+                                    </th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                <Transition set_pending=set_reloading>
+                                    {move || Suspend::new(async move {
+                                        users
+                                            .await
+                                            .map(|loaded| {
+                                                loaded
+                                                    .list
+                                                    .items
+                                                    .into_iter()
+                                                    .map(|user| view! { <UserRow user /> })
+                                                    .collect_view()
+                                            })
+                                    })}
+                                </Transition>
+                            </tbody>
+                        </table>
+                    </div>
+                    {move || {
+                        users
+                            .with(Option::is_none)
+                            .then(|| {
+                                view! {
+                                    <p class="state state-loading">"Loading users…"</p>
+                                }
+                            })
+                    }}
+                    {move || loaded.get().and_then(|loaded| empty_state(&loaded, go))}
+                    <Show when=move || loaded.with(Option::is_some)>
+                        <div class="table-footer">
+                            <span id="users-total" class="total">
+                                {move || {
+                                    loaded
+                                        .with(|l| l.as_ref().map(|l| l.list.page.total))
+                                        .map(|total| count_of(total, "user", "users"))
+                                }}
+                            </span>
+                            <Pagination
+                                page=Signal::derive(move || query.with(|q| q.page))
+                                page_count=Signal::derive(move || {
+                                    loaded
+                                        .with(|l| l.as_ref().map(|l| l.list.page.page_count()))
+                                        .unwrap_or(1)
+                                })
+                                per_page=Signal::derive(move || query.with(|q| q.per_page))
+                                per_page_choices=PER_PAGE_CHOICES
+                                per_page_id="users-per-page"
+                                on_page=Callback::new(move |page| {
+                                    go.run((query.get_untracked().on_page(page), false));
+                                })
+                                on_per_page=Callback::new(move |size| {
+                                    go.run((query.get_untracked().with_per_page(size), false));
+                                })
+                            />
+                        </div>
+                    </Show>
+                </div>
+            </ErrorBoundary>
+            <Show when=move || adding.get()>
+                <AddUserDialog on_close=Callback::new(move |()| adding.set(false)) on_created />
+            </Show>
+        </section>
+    }
+}
+
+/// The search field: updates the address ~300 ms after typing stops (back to
+/// page 1), or at once on Enter; follows the address when it changes (Back).
+fn search_box(query: Memo<UsersQuery>, go: Callback<(UsersQuery, bool)>) -> impl IntoView {
+    let text = RwSignal::new(query.with_untracked(|q| q.q.clone()));
+    let timer = StoredValue::new(None::<TimeoutHandle>);
+    let cancel_timer = move || {
+        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
+            handle.clear();
+        }
+    };
+    on_cleanup(cancel_timer);
+    let apply = move || {
+        cancel_timer();
+        let current = query.get_untracked();
+        let q = text.get_untracked();
+        if current.q != q {
+            go.run((current.searching(q), true));
+        }
+    };
+    let url_q = Memo::new(move |_| query.with(|q| q.q.clone()));
+    Effect::new(move |_| {
+        let q = url_q.get();
+        // While a search is pending the box is ahead of the address; leave it.
+        if timer.with_value(Option::is_none) && text.get_untracked() != q {
+            text.set(q);
+        }
+    });
+
+    view! {
+        <form
+            class="toolbar"
+            role="search"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                apply();
+            }
+        >
+            <label for="user-search">"Search users"</label>
+            <input
+                id="user-search"
+                type="search"
+                name="q"
+                autocomplete="off"
+                placeholder="Name or email"
+                prop:value=move || text.get()
+                on:input=move |ev| {
+                    text.set(event_target_value(&ev));
+                    cancel_timer();
+                    timer.set_value(set_timeout_with_handle(apply, SEARCH_DEBOUNCE).ok());
+                }
+            />
+        </form>
+    }
+}
+
+/// What to say when a loaded page has no rows.
+fn empty_state(loaded: &Loaded, go: Callback<(UsersQuery, bool)>) -> Option<AnyView> {
+    if !loaded.list.items.is_empty() {
+        return None;
+    }
+    let view = if loaded.list.page.total > 0 {
+        let first = loaded.query.on_page(1);
+        view! {
+            <div class="state state-empty">
+                <p>"There are no users on this page."</p>
+                <button type="button" class="button" on:click=move |_| go.run((first.clone(), false))>
+                    "Go to the first page"
+                </button>
+            </div>
+        }
+        .into_any()
+    } else if loaded.query.q.trim().is_empty() {
+        view! {
+            <div class="state state-empty">
+                <p>"No users yet."</p>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! {
+            <div class="state state-empty">
+                <p>{format!("No users match \u{201c}{}\u{201d}.", loaded.query.q.trim())}</p>
+            </div>
+        }
+        .into_any()
+    };
+    Some(view)
+}
+
+/// One row of the table.
+#[component]
+fn UserRow(user: User) -> impl IntoView {
+    let thinkific_id = user
+        .thinkific_user_id
+        .map_or_else(|| "\u{2014}".to_string(), |id| id.to_string());
+    let view_label = format!("View {} (coming soon)", user.full_name);
+    view! {
+        <tr>
+            <td class="col-name">{user.full_name}</td>
+            <td class="col-email">{user.email}</td>
+            <td class="col-thinkific-id">{thinkific_id}</td>
+            <td class="col-created-at">
+                <time datetime=user.created_at.to_rfc3339() title=local_date_time(user.created_at)>
+                    {local_date(user.created_at)}
+                </time>
+            </td>
+            <td class="col-actions">
+                <button type="button" class="button button-small" disabled aria-label=view_label>
+                    "View"
+                </button>
+            </td>
+        </tr>
+    }
+}

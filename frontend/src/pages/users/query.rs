@@ -1,0 +1,214 @@
+//! The Users table's state as it lives in the address bar (`q`, `sort`, `page`,
+//! `per_page`), so reload and Back keep it.
+
+use roster_types::{DEFAULT_PER_PAGE, UserColumn, UserListQuery, UserSort};
+
+/// The page sizes offered.
+pub const PER_PAGE_CHOICES: &[u32] = &[25, 50, 100];
+
+const COLUMNS: [UserColumn; 4] = [
+    UserColumn::Name,
+    UserColumn::Email,
+    UserColumn::ThinkificId,
+    UserColumn::CreatedAt,
+];
+
+/// Reads a `sort` value such as `-created_at`.
+pub fn parse_sort(value: &str) -> Option<UserSort> {
+    COLUMNS
+        .into_iter()
+        .flat_map(|column| [UserSort::new(column, false), UserSort::new(column, true)])
+        .find(|sort| sort.as_str() == value)
+}
+
+/// The key of a column, as in `data-column` and the `sort` value.
+pub fn column_key(column: UserColumn) -> &'static str {
+    UserSort::new(column, false).as_str()
+}
+
+/// What the Users table shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsersQuery {
+    /// The search text.
+    pub q: String,
+    pub sort: UserSort,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Default for UsersQuery {
+    fn default() -> Self {
+        Self {
+            q: String::new(),
+            sort: UserSort::default(),
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+impl UsersQuery {
+    /// Reads the (already decoded) query parameters that `param` looks up;
+    /// anything missing or malformed takes its default.
+    pub fn from_params(param: impl Fn(&str) -> Option<String>) -> Self {
+        let defaults = Self::default();
+        Self {
+            q: param("q").unwrap_or_default(),
+            sort: param("sort")
+                .as_deref()
+                .and_then(parse_sort)
+                .unwrap_or(defaults.sort),
+            page: param("page")
+                .and_then(|page| page.parse().ok())
+                .filter(|&page| page >= 1)
+                .unwrap_or(defaults.page),
+            per_page: param("per_page")
+                .and_then(|size| size.parse().ok())
+                .filter(|size| PER_PAGE_CHOICES.contains(size))
+                .unwrap_or(defaults.per_page),
+        }
+    }
+
+    /// The query parameters that differ from the defaults, not yet encoded.
+    pub fn to_params(&self) -> Vec<(&'static str, String)> {
+        let defaults = Self::default();
+        let mut params = Vec::new();
+        if !self.q.is_empty() {
+            params.push(("q", self.q.clone()));
+        }
+        if self.sort != defaults.sort {
+            params.push(("sort", self.sort.as_str().to_string()));
+        }
+        if self.page != defaults.page {
+            params.push(("page", self.page.to_string()));
+        }
+        if self.per_page != defaults.per_page {
+            params.push(("per_page", self.per_page.to_string()));
+        }
+        params
+    }
+
+    /// The API request for this state.
+    pub fn to_request(&self) -> UserListQuery {
+        let q = self.q.trim();
+        UserListQuery {
+            q: (!q.is_empty()).then(|| q.to_string()),
+            sort: Some(self.sort),
+            page: Some(self.page),
+            per_page: Some(self.per_page),
+            ..UserListQuery::default()
+        }
+    }
+
+    /// A new search starts on page 1.
+    pub fn searching(&self, q: String) -> Self {
+        Self {
+            q,
+            page: 1,
+            ..self.clone()
+        }
+    }
+
+    /// A new sort order starts on page 1.
+    pub fn sorted_by(&self, sort: UserSort) -> Self {
+        Self {
+            sort,
+            page: 1,
+            ..self.clone()
+        }
+    }
+
+    /// Clicking a column header: a new column sorts ascending, the active one
+    /// reverses.
+    pub fn toggled(&self, column: UserColumn) -> Self {
+        let descending = self.sort.column() == column && !self.sort.descending();
+        self.sorted_by(UserSort::new(column, descending))
+    }
+
+    pub fn on_page(&self, page: u32) -> Self {
+        Self {
+            page: page.max(1),
+            ..self.clone()
+        }
+    }
+
+    /// A new page size starts on page 1.
+    pub fn with_per_page(&self, per_page: u32) -> Self {
+        Self {
+            per_page,
+            page: 1,
+            ..self.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(pairs: &[(&str, &'static str)]) -> UsersQuery {
+        UsersQuery::from_params(|key| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn every_sort_value_round_trips() {
+        for column in COLUMNS {
+            for descending in [false, true] {
+                let sort = UserSort::new(column, descending);
+                assert_eq!(parse_sort(sort.as_str()), Some(sort));
+            }
+        }
+        assert_eq!(parse_sort("nonsense"), None);
+    }
+
+    #[test]
+    fn a_missing_or_broken_query_falls_back_to_defaults() {
+        let query = from(&[("page", "0"), ("per_page", "7"), ("sort", "x")]);
+        assert_eq!(query, UsersQuery::default());
+    }
+
+    #[test]
+    fn the_address_keeps_only_what_differs_from_the_defaults() {
+        let query = from(&[("q", "50% off"), ("sort", "name"), ("page", "3")]);
+        assert_eq!(
+            query.to_params(),
+            [
+                ("q", "50% off".to_string()),
+                ("sort", "name".to_string()),
+                ("page", "3".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_new_column_sorts_ascending_and_the_active_one_reverses() {
+        let query = UsersQuery::default().on_page(4);
+        let by_name = query.toggled(UserColumn::Name);
+        assert_eq!((by_name.sort, by_name.page), (UserSort::NameAsc, 1));
+        assert_eq!(by_name.toggled(UserColumn::Name).sort, UserSort::NameDesc);
+        assert_eq!(
+            by_name
+                .toggled(UserColumn::Name)
+                .toggled(UserColumn::Name)
+                .sort,
+            UserSort::NameAsc
+        );
+        assert_eq!(
+            UsersQuery::default().toggled(UserColumn::CreatedAt).sort,
+            UserSort::CreatedAtAsc
+        );
+    }
+
+    #[test]
+    fn searching_and_resizing_go_back_to_page_one() {
+        let query = UsersQuery::default().on_page(5);
+        assert_eq!(query.searching("ada".into()).page, 1);
+        assert_eq!(query.with_per_page(50).page, 1);
+    }
+}

@@ -1,0 +1,220 @@
+//! The SPA in headless Chromium: sign in, the Users table, search, sort, Add User,
+//! sign out.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use fantoccini::Locator;
+use roster_tests::browser::{self, Browser, REQUIRE_ENV};
+use roster_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, skip, spawn_app};
+use roster_types::Role;
+
+async fn open_browser() -> Option<Browser> {
+    match browser::start().await {
+        Ok(b) => Some(b),
+        Err(why) => {
+            skip("the browser tests", &why, REQUIRE_ENV);
+            None
+        }
+    }
+}
+
+async fn sign_in(b: &Browser, base: &str) {
+    b.client.goto(&format!("{base}/")).await.unwrap();
+    b.wait_css("input#email")
+        .await
+        .send_keys(ADMIN_EMAIL)
+        .await
+        .unwrap();
+    b.wait_css("input#password")
+        .await
+        .send_keys(ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    b.wait_css("button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.wait_css("table#users-table tbody tr td.col-email").await;
+}
+
+async fn row_count(b: &Browser) -> usize {
+    b.texts("table#users-table tbody tr td.col-email")
+        .await
+        .len()
+}
+
+#[tokio::test]
+async fn an_admin_signs_in_searches_sorts_adds_a_user_and_signs_out() {
+    let app = spawn_app().await;
+    let Some(b) = open_browser().await else {
+        return;
+    };
+    let token = app.admin_token().await;
+    for (first, last, email) in [
+        ("Ada", "Lovelace", "ada@example.com"),
+        ("Grace", "Hopper", "grace@example.com"),
+        ("Alan", "Turing", "alan@example.com"),
+    ] {
+        app.create_user(&token, first, last, email, &[Role::Learner])
+            .await;
+    }
+
+    // A wrong password is explained on the page.
+    b.client.goto(&app.url("/login")).await.unwrap();
+    b.wait_css("input#email")
+        .await
+        .send_keys(ADMIN_EMAIL)
+        .await
+        .unwrap();
+    b.wait_css("input#password")
+        .await
+        .send_keys("not-the-password")
+        .await
+        .unwrap();
+    b.wait_css("button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let alert = b.wait_css("[role=alert]").await;
+    b.wait_until("the sign-in error shows", || async {
+        alert
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("Wrong email or password")
+    })
+    .await;
+
+    // Sign in: the table shows everyone, with the total.
+    sign_in(&b, &app.address).await;
+    b.wait_until("four users are listed", || async {
+        row_count(&b).await == 4
+    })
+    .await;
+    let who = b.wait_css("#current-user").await.text().await.unwrap();
+    assert_eq!(who, "Roster Admin");
+    let total = b.wait_css("#users-total").await.text().await.unwrap();
+    assert!(total.contains('4'), "{total}");
+
+    // The session survives a reload.
+    b.client.refresh().await.unwrap();
+    b.wait_until("the table is back after a reload", || async {
+        row_count(&b).await == 4
+    })
+    .await;
+
+    // Searching narrows the rows (server-side, debounced).
+    b.wait_css("input#user-search")
+        .await
+        .send_keys("HOPP")
+        .await
+        .unwrap();
+    b.wait_until("only Grace is listed", || async {
+        b.texts("td.col-email").await == vec!["grace@example.com".to_string()]
+    })
+    .await;
+    let search = b.wait_css("input#user-search").await;
+    search.clear().await.unwrap();
+    search.send_keys(" ").await.unwrap();
+    b.wait_until("everyone is back", || async { row_count(&b).await == 4 })
+        .await;
+
+    // Clicking the Name header sorts ascending, clicking again reverses.
+    b.wait_css("th[data-column=name] button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.wait_until("names ascend", || async {
+        b.texts("td.col-name").await
+            == [
+                "Ada Lovelace",
+                "Alan Turing",
+                "Grace Hopper",
+                "Roster Admin",
+            ]
+    })
+    .await;
+    let header = b.wait_css("th[data-column=name]").await;
+    assert_eq!(
+        header.attr("aria-sort").await.unwrap().as_deref(),
+        Some("ascending")
+    );
+    b.wait_css("th[data-column=name] button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.wait_until("names descend", || async {
+        b.texts("td.col-name").await
+            == [
+                "Roster Admin",
+                "Grace Hopper",
+                "Alan Turing",
+                "Ada Lovelace",
+            ]
+    })
+    .await;
+    let header = b.wait_css("th[data-column=name]").await;
+    assert_eq!(
+        header.attr("aria-sort").await.unwrap().as_deref(),
+        Some("descending")
+    );
+
+    // Add User: a taken email is explained next to the field, then a new one works.
+    b.wait_css("button#add-user").await.click().await.unwrap();
+    b.wait_css("[role=dialog] input#new-first-name")
+        .await
+        .send_keys("Katherine")
+        .await
+        .unwrap();
+    b.wait_css("input#new-last-name")
+        .await
+        .send_keys("Johnson")
+        .await
+        .unwrap();
+    b.wait_css("input#new-email")
+        .await
+        .send_keys("ada@example.com")
+        .await
+        .unwrap();
+    b.wait_css("button#create-user")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let error = b.wait_css("#new-email-error").await;
+    b.wait_until("the duplicate email is explained", || async {
+        !error.text().await.unwrap_or_default().is_empty()
+    })
+    .await;
+    let email = b.wait_css("input#new-email").await;
+    email.clear().await.unwrap();
+    email.send_keys("katherine@example.com").await.unwrap();
+    b.wait_css("button#create-user")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.wait_until("the new user is in the table", || async {
+        b.texts("td.col-email")
+            .await
+            .contains(&"katherine@example.com".to_string())
+    })
+    .await;
+    b.wait_until("the dialog closed", || async {
+        b.client.find(Locator::Css("[role=dialog]")).await.is_err()
+    })
+    .await;
+    assert_eq!(row_count(&b).await, 5);
+
+    // Sign out: back to the sign-in page, and a reload does not sign back in.
+    b.wait_css("button#sign-out").await.click().await.unwrap();
+    b.wait_css("input#email").await;
+    b.client.goto(&app.url("/users")).await.unwrap();
+    b.wait_css("input#email").await;
+    let url = b.client.current_url().await.unwrap();
+    assert!(url.path().starts_with("/login"), "{url}");
+}

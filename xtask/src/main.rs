@@ -1,0 +1,151 @@
+//! Project tasks: `cargo xtask <task>`.
+//!
+//! - `build [--release]`: the SPA (wasm) and the `roster` binary.
+//! - `run [--release] [-- ARGS]`: build, then run `roster` on the embedded default.
+//! - `test`: build the SPA, run every test on SQLite, and again on PostgreSQL when
+//!   `DATABASE_URL` names one (says loudly when it does not).
+//! - `openapi`: regenerate `openapi/openapi.json`.
+
+mod spa;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+fn root() -> Result<PathBuf> {
+    Ok(Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("xtask sits inside the workspace")?
+        .to_path_buf())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn build_server(root: &Path, release: bool) -> Result<()> {
+    let mut cmd = cargo();
+    cmd.current_dir(root)
+        .args(["build", "-p", "roster-api", "--bin", "roster"]);
+    if release {
+        cmd.arg("--release");
+    }
+    run(&mut cmd)
+}
+
+fn postgres_url() -> Option<String> {
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+}
+
+fn test(root: &Path, extra: &[String]) -> Result<()> {
+    spa::build_spa(root)?;
+    println!("\n=== tests on SQLite ===");
+    let mut sqlite = cargo();
+    sqlite
+        .current_dir(root)
+        .args(["test", "--workspace", "--exclude", "roster-frontend"])
+        .args(extra)
+        .env_remove("DATABASE_URL")
+        .env_remove("ROSTER_REQUIRE_POSTGRES");
+    run(&mut sqlite)?;
+    match postgres_url() {
+        Some(url) => {
+            println!("\n=== tests on PostgreSQL ===");
+            let mut pg = cargo();
+            pg.current_dir(root)
+                .args(["test", "-p", "roster-tests"])
+                .args(extra)
+                .env("DATABASE_URL", url);
+            run(&mut pg)?;
+        }
+        None => {
+            eprintln!(
+                "\n*** SKIPPED: the PostgreSQL run of the tests. Set \
+                 DATABASE_URL=postgres://user@host:5432/postgres (a role that may CREATE DATABASE) \
+                 to run every API test on PostgreSQL too. ***\n"
+            );
+        }
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let root = root()?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = args.first().map(String::as_str).unwrap_or("help");
+    let release = args.iter().any(|a| a == "--release");
+    let passthrough: Vec<String> = args
+        .iter()
+        .skip_while(|a| *a != "--")
+        .skip(1)
+        .cloned()
+        .collect();
+    match task {
+        "build" => {
+            let out = spa::build_spa(&root)?;
+            build_server(&root, release)?;
+            println!(
+                "Built the SPA into {} and the roster binary.",
+                out.display()
+            );
+        }
+        "run" => {
+            let spa_dir = spa::build_spa(&root)?;
+            let mut cmd = cargo();
+            cmd.current_dir(&root)
+                .args(["run", "-p", "roster-api", "--bin", "roster"])
+                .args(release.then_some("--release"))
+                .arg("--")
+                .args(&passthrough)
+                .env("ROSTER_SPA_DIR", spa_dir);
+            run(&mut cmd)?;
+        }
+        "test" => test(&root, &passthrough)?,
+        "openapi" => {
+            let output = cargo()
+                .current_dir(&root)
+                .args([
+                    "run",
+                    "--quiet",
+                    "-p",
+                    "roster-api",
+                    "--bin",
+                    "roster",
+                    "--",
+                    "openapi",
+                ])
+                .output()
+                .context("cannot run roster openapi")?;
+            if !output.status.success() {
+                bail!(
+                    "roster openapi failed: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            std::fs::write(root.join("openapi/openapi.json"), output.stdout)?;
+            println!("Wrote openapi/openapi.json");
+        }
+        _ => {
+            println!(
+                "cargo xtask <task>\n\n  build [--release]        build the SPA and the roster binary\n  \
+                 run [--release] [-- ..]  build, then run roster (SQLite in ./data by default)\n  \
+                 test [-- ..]             all tests: SQLite, then PostgreSQL if DATABASE_URL is set\n  \
+                 openapi                  regenerate openapi/openapi.json"
+            );
+        }
+    }
+    Ok(())
+}
