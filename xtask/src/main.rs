@@ -52,6 +52,10 @@ fn postgres_url() -> Option<String> {
 
 fn test(root: &Path, extra: &[String]) -> Result<()> {
     spa::build_spa(root)?;
+    println!("\n=== SPA unit tests (native) ===");
+    let mut frontend = cargo();
+    frontend.current_dir(root).args(["test", "-p", "roster-frontend"]).args(extra);
+    run(&mut frontend)?;
     println!("\n=== tests on SQLite ===");
     let mut sqlite = cargo();
     sqlite
@@ -65,8 +69,9 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
         Some(url) => {
             println!("\n=== tests on PostgreSQL ===");
             let mut pg = cargo();
+            // The same package selection as above, so nothing is rebuilt.
             pg.current_dir(root)
-                .args(["test", "-p", "roster-tests"])
+                .args(["test", "--workspace", "--exclude", "roster-frontend"])
                 .args(extra)
                 .env("DATABASE_URL", url);
             run(&mut pg)?;
