@@ -54,7 +54,10 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
     spa::build_spa(root)?;
     println!("\n=== SPA unit tests (native) ===");
     let mut frontend = cargo();
-    frontend.current_dir(root).args(["test", "-p", "roster-frontend"]).args(extra);
+    frontend
+        .current_dir(root)
+        .args(["test", "-p", "roster-frontend"])
+        .args(extra);
     run(&mut frontend)?;
     println!("\n=== tests on SQLite ===");
     let mut sqlite = cargo();
