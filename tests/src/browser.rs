@@ -114,6 +114,24 @@ impl Browser {
             .unwrap_or_else(|e| panic!("element {css} appears: {e}"))
     }
 
+    /// Waits for the element matching `css` and clicks it.
+    pub async fn click(&self, css: &str) {
+        self.wait_css(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Waits for the input matching `css` and types `text` into it.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.wait_css(css)
+            .await
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
     /// Waits (up to 10 s) until `check` holds, re-evaluating it every 50 ms.
     pub async fn wait_until<F, Fut>(&self, what: &str, mut check: F)
     where

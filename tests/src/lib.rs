@@ -226,6 +226,25 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// `PATCH` with a JSON body, and `If-Match` when given.
+    pub async fn patch_json(
+        &self,
+        path: &str,
+        token: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body);
+        if let Some(tag) = if_match {
+            req = req.header("if-match", tag);
+        }
+        req.send().await.expect("request sent")
+    }
+
     /// Creates a user through the API as `token`; panics unless 201.
     pub async fn create_user(
         &self,

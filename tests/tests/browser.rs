@@ -38,6 +38,20 @@ async fn sign_in(b: &Browser, base: &str) {
     b.wait_css("table#users-table tbody tr td.col-email").await;
 }
 
+/// Clicks the Name header and waits for the rows to be in `expected` order.
+async fn sort_by_name_expecting(b: &Browser, expected: &[&str], aria_sort: &str) {
+    b.click("th[data-column=name] button").await;
+    b.wait_until(&format!("names are {aria_sort}"), || async {
+        b.texts("td.col-name").await == expected
+    })
+    .await;
+    let header = b.wait_css("th[data-column=name]").await;
+    assert_eq!(
+        header.attr("aria-sort").await.unwrap().as_deref(),
+        Some(aria_sort)
+    );
+}
+
 async fn row_count(b: &Browser) -> usize {
     b.texts("table#users-table tbody tr td.col-email")
         .await
@@ -122,46 +136,16 @@ async fn an_admin_signs_in_searches_sorts_adds_a_user_and_signs_out() {
         .await;
 
     // Clicking the Name header sorts ascending, clicking again reverses.
-    b.wait_css("th[data-column=name] button")
-        .await
-        .click()
-        .await
-        .unwrap();
-    b.wait_until("names ascend", || async {
-        b.texts("td.col-name").await
-            == [
-                "Ada Lovelace",
-                "Alan Turing",
-                "Grace Hopper",
-                "Roster Admin",
-            ]
-    })
-    .await;
-    let header = b.wait_css("th[data-column=name]").await;
-    assert_eq!(
-        header.attr("aria-sort").await.unwrap().as_deref(),
-        Some("ascending")
-    );
-    b.wait_css("th[data-column=name] button")
-        .await
-        .click()
-        .await
-        .unwrap();
-    b.wait_until("names descend", || async {
-        b.texts("td.col-name").await
-            == [
-                "Roster Admin",
-                "Grace Hopper",
-                "Alan Turing",
-                "Ada Lovelace",
-            ]
-    })
-    .await;
-    let header = b.wait_css("th[data-column=name]").await;
-    assert_eq!(
-        header.attr("aria-sort").await.unwrap().as_deref(),
-        Some("descending")
-    );
+    let ascending = [
+        "Ada Lovelace",
+        "Alan Turing",
+        "Grace Hopper",
+        "Roster Admin",
+    ];
+    sort_by_name_expecting(&b, &ascending, "ascending").await;
+    let mut descending = ascending;
+    descending.reverse();
+    sort_by_name_expecting(&b, &descending, "descending").await;
 
     // Add User: a taken email is explained next to the field, then a new one works.
     b.wait_css("button#add-user").await.click().await.unwrap();

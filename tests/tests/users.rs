@@ -337,26 +337,19 @@ async fn a_stale_if_match_gets_412_and_changes_nothing() {
 
     // Another admin changes the name first.
     let first = app
-        .client
-        .patch(app.url(&path))
-        .bearer_auth(&token)
-        .header("if-match", &etag)
-        .json(&json!({"first_name": "Augusta"}))
-        .send()
-        .await
-        .unwrap();
+        .patch_json(
+            &path,
+            &token,
+            &json!({"first_name": "Augusta"}),
+            Some(&etag),
+        )
+        .await;
     assert_eq!(first.status(), 200);
     assert_eq!(first.headers()["etag"], "\"v2\"");
 
     let stale = app
-        .client
-        .patch(app.url(&path))
-        .bearer_auth(&token)
-        .header("if-match", &etag)
-        .json(&json!({"last_name": "King"}))
-        .send()
-        .await
-        .unwrap();
+        .patch_json(&path, &token, &json!({"last_name": "King"}), Some(&etag))
+        .await;
     let body = problem(stale, 412).await;
     assert_eq!(body.code, "stale_version");
 
@@ -380,13 +373,13 @@ async fn updating_changes_only_the_given_fields_and_keeps_search_in_step() {
     let path = format!("/api/v1/users/{}", user.id);
 
     let res = app
-        .client
-        .patch(app.url(&path))
-        .bearer_auth(&token)
-        .json(&json!({"last_name": "King", "email": "ADA.KING@example.com", "roles": ["manager"]}))
-        .send()
-        .await
-        .unwrap();
+        .patch_json(
+            &path,
+            &token,
+            &json!({"last_name": "King", "email": "ADA.KING@example.com", "roles": ["manager"]}),
+            None,
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let updated: User = res.json().await.unwrap();
     assert_eq!(
@@ -403,13 +396,13 @@ async fn updating_changes_only_the_given_fields_and_keeps_search_in_step() {
     assert_eq!(list(&app, &token, "q=lovelace").await.page.total, 0);
 
     let taken = app
-        .client
-        .patch(app.url(&format!("/api/v1/users/{}", other.id)))
-        .bearer_auth(&token)
-        .json(&json!({"email": "ada.king@example.com"}))
-        .send()
-        .await
-        .unwrap();
+        .patch_json(
+            &format!("/api/v1/users/{}", other.id),
+            &token,
+            &json!({"email": "ada.king@example.com"}),
+            None,
+        )
+        .await;
     assert_eq!(problem(taken, 409).await.code, "email_taken");
 }
 
@@ -434,13 +427,8 @@ async fn an_admin_cannot_delete_themselves_or_drop_their_own_admin_role() {
         .unwrap();
     assert_eq!(problem(del, 409).await.code, "cannot_delete_self");
     let demote = app
-        .client
-        .patch(app.url(&path))
-        .bearer_auth(&token)
-        .json(&json!({"roles": ["learner"]}))
-        .send()
-        .await
-        .unwrap();
+        .patch_json(&path, &token, &json!({"roles": ["learner"]}), None)
+        .await;
     assert_eq!(problem(demote, 409).await.code, "cannot_remove_own_admin");
 }
 
