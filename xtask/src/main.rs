@@ -20,8 +20,28 @@ fn root() -> Result<PathBuf> {
         .to_path_buf())
 }
 
+/// A cargo command without the variables `cargo run` set for this xtask
+/// (`CARGO_PKG_*`, `CARGO_MANIFEST_DIR`, ...): left in, they change the
+/// fingerprints of the crates the inner cargo builds, and a plain `cargo test`
+/// afterwards would rebuild them.
 fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("CARGO_PKG_")
+            || key.starts_with("CARGO_BIN_")
+            || matches!(
+                key.as_ref(),
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+            )
+        {
+            cmd.env_remove(key.as_ref());
+        }
+    }
+    cmd
 }
 
 fn run(cmd: &mut Command) -> Result<()> {

@@ -19,8 +19,7 @@ const STATIC_FILES: [&str; 2] = ["index.html", "style.css"];
 pub fn build_spa(workspace_root: &Path) -> anyhow::Result<PathBuf> {
     ensure_wasm_target(workspace_root)?;
 
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
+    let status = crate::cargo()
         .current_dir(workspace_root)
         .args([
             "build",
