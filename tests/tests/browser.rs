@@ -20,21 +20,9 @@ async fn open_browser() -> Option<Browser> {
 
 async fn sign_in(b: &Browser, base: &str) {
     b.client.goto(&format!("{base}/")).await.unwrap();
-    b.wait_css("input#email")
-        .await
-        .send_keys(ADMIN_EMAIL)
-        .await
-        .unwrap();
-    b.wait_css("input#password")
-        .await
-        .send_keys(ADMIN_PASSWORD)
-        .await
-        .unwrap();
-    b.wait_css("button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.type_into("input#email", ADMIN_EMAIL).await;
+    b.type_into("input#password", ADMIN_PASSWORD).await;
+    b.click("button[type=submit]").await;
     b.wait_css("table#users-table tbody tr td.col-email").await;
 }
 
@@ -76,21 +64,9 @@ async fn an_admin_signs_in_searches_sorts_adds_a_user_and_signs_out() {
 
     // A wrong password is explained on the page.
     b.client.goto(&app.url("/login")).await.unwrap();
-    b.wait_css("input#email")
-        .await
-        .send_keys(ADMIN_EMAIL)
-        .await
-        .unwrap();
-    b.wait_css("input#password")
-        .await
-        .send_keys("not-the-password")
-        .await
-        .unwrap();
-    b.wait_css("button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.type_into("input#email", ADMIN_EMAIL).await;
+    b.type_into("input#password", "not-the-password").await;
+    b.click("button[type=submit]").await;
     let alert = b.wait_css("[role=alert]").await;
     b.wait_until("the sign-in error shows", || async {
         alert
@@ -120,11 +96,7 @@ async fn an_admin_signs_in_searches_sorts_adds_a_user_and_signs_out() {
     .await;
 
     // Searching narrows the rows (server-side, debounced).
-    b.wait_css("input#user-search")
-        .await
-        .send_keys("HOPP")
-        .await
-        .unwrap();
+    b.type_into("input#user-search", "HOPP").await;
     b.wait_until("only Grace is listed", || async {
         b.texts("td.col-email").await == vec!["grace@example.com".to_string()]
     })
@@ -148,27 +120,12 @@ async fn an_admin_signs_in_searches_sorts_adds_a_user_and_signs_out() {
     sort_by_name_expecting(&b, &descending, "descending").await;
 
     // Add User: a taken email is explained next to the field, then a new one works.
-    b.wait_css("button#add-user").await.click().await.unwrap();
-    b.wait_css("[role=dialog] input#new-first-name")
-        .await
-        .send_keys("Katherine")
-        .await
-        .unwrap();
-    b.wait_css("input#new-last-name")
-        .await
-        .send_keys("Johnson")
-        .await
-        .unwrap();
-    b.wait_css("input#new-email")
-        .await
-        .send_keys("ada@example.com")
-        .await
-        .unwrap();
-    b.wait_css("button#create-user")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("button#add-user").await;
+    b.type_into("[role=dialog] input#new-first-name", "Katherine")
+        .await;
+    b.type_into("input#new-last-name", "Johnson").await;
+    b.type_into("input#new-email", "ada@example.com").await;
+    b.click("button#create-user").await;
     let error = b.wait_css("#new-email-error").await;
     b.wait_until("the duplicate email is explained", || async {
         !error.text().await.unwrap_or_default().is_empty()
@@ -177,11 +134,7 @@ async fn an_admin_signs_in_searches_sorts_adds_a_user_and_signs_out() {
     let email = b.wait_css("input#new-email").await;
     email.clear().await.unwrap();
     email.send_keys("katherine@example.com").await.unwrap();
-    b.wait_css("button#create-user")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("button#create-user").await;
     b.wait_until("the new user is in the table", || async {
         b.texts("td.col-email")
             .await
@@ -195,7 +148,7 @@ async fn an_admin_signs_in_searches_sorts_adds_a_user_and_signs_out() {
     assert_eq!(row_count(&b).await, 5);
 
     // Sign out: back to the sign-in page, and a reload does not sign back in.
-    b.wait_css("button#sign-out").await.click().await.unwrap();
+    b.click("button#sign-out").await;
     b.wait_css("input#email").await;
     b.client.goto(&app.url("/users")).await.unwrap();
     b.wait_css("input#email").await;
