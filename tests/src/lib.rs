@@ -259,6 +259,7 @@ impl TestApp {
             last_name: last.into(),
             email: email.into(),
             roles: roles.to_vec(),
+            teams: vec![],
         };
         let res = self
             .client

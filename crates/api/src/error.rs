@@ -9,7 +9,7 @@ use roster_types::{FieldError, PROBLEM_CONTENT_TYPE, Problem};
 /// An error on its way to the client.
 #[derive(Debug)]
 pub struct ApiError {
-    pub problem: Problem,
+    pub problem: Box<Problem>,
     /// Extra headers: `Retry-After`, `Allow`, `WWW-Authenticate`.
     pub headers: Vec<(header::HeaderName, String)>,
 }
@@ -23,14 +23,14 @@ impl std::fmt::Display for ApiError {
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
         Self {
-            problem: Problem {
+            problem: Box::new(Problem {
                 kind: format!("urn:problem:roster:{code}"),
                 title: status.canonical_reason().unwrap_or("Error").to_string(),
                 status: status.as_u16(),
                 detail: Some(detail.into()),
                 code: code.to_string(),
                 errors: Vec::new(),
-            },
+            }),
             headers: Vec::new(),
         }
     }

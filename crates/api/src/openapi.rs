@@ -23,6 +23,7 @@ use crate::routes;
     tags(
         (name = "auth", description = "Sign in, refresh, sign out, who am I"),
         (name = "users", description = "The people of the school"),
+        (name = "teams", description = "Teams and who belongs to them"),
         (name = "health", description = "Probes for load balancers"),
     )
 )]

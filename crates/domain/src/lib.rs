@@ -3,6 +3,7 @@
 //! every operation that needs one, and permission checks sit next to the rule they
 //! protect.
 
+mod access;
 pub mod actor;
 pub mod auth;
 pub mod clock;
@@ -10,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod password;
 pub mod seed;
+pub mod teams;
 mod throttle;
 pub mod tokens;
 pub mod users;

@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
-use roster_entity::{user_roles, users};
+use roster_entity::{refresh_tokens, team_members, user_roles, users};
 use roster_types::validate::{self, ValidUser};
 use roster_types::{
-    CreateUserRequest, DEFAULT_PER_PAGE, PageInfo, Role, UpdateUserRequest, User, UserColumn,
-    UserList, UserListQuery, UserStatus,
+    CreateUserRequest, DEFAULT_PER_PAGE, PageInfo, Role, TeamRole, UpdateUserRequest, User,
+    UserColumn, UserList, UserListQuery, UserStatus,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
@@ -16,6 +16,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::access::{self, Reach};
 use crate::{Actor, Error, Result, Roster};
 
 /// The sort key of the Name column: lower-cased, accents folded ("Édith" sorts
@@ -170,6 +171,17 @@ fn filtered(backend: DbBackend, query: &UserListQuery) -> Select<users::Entity> 
             ),
         );
     }
+    if let Some(team_id) = query.team_id {
+        select = select.filter(
+            users::Column::Id.in_subquery(
+                Query::select()
+                    .column(team_members::Column::UserId)
+                    .from(team_members::Entity)
+                    .and_where(team_members::Column::TeamId.eq(team_id))
+                    .to_owned(),
+            ),
+        );
+    }
     if let Some(from) = query.created_from {
         select = select.filter(users::Column::CreatedAt.gte(from));
     }
@@ -181,7 +193,14 @@ fn filtered(backend: DbBackend, query: &UserListQuery) -> Select<users::Entity> 
 
 /// `GET /users`: one page of the Users table.
 pub async fn list(roster: &Roster, actor: &Actor, query: &UserListQuery) -> Result<UserList> {
-    actor.require_admin()?;
+    let mut scope = None;
+    if !actor.is_admin() {
+        if !actor.is_manager() {
+            return Err(Error::Forbidden("only admins and managers may list users"));
+        }
+        // Managers see their teams' members only; totals follow.
+        scope = Some(access::managed_users(actor.user_id));
+    }
     let page = Ord::max(query.page.unwrap_or(1), 1);
     let per_page = query
         .per_page
@@ -194,7 +213,10 @@ pub async fn list(roster: &Roster, actor: &Actor, query: &UserListQuery) -> Resu
         Order::Asc
     };
 
-    let select = filtered(roster.db.get_database_backend(), query);
+    let mut select = filtered(roster.db.get_database_backend(), query);
+    if let Some(scope) = scope {
+        select = select.filter(users::Column::Id.in_subquery(scope));
+    }
     let total = select.clone().count(&roster.db).await?;
 
     let select = match sort.column() {
@@ -244,8 +266,8 @@ async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<users::Model> {
 
 /// `GET /users/{id}`.
 pub async fn get(roster: &Roster, actor: &Actor, id: Uuid) -> Result<User> {
-    if actor.user_id != id {
-        actor.require_admin()?;
+    if access::reach(&roster.db, actor, id).await? == Reach::None {
+        return Err(Error::NotFound("user"));
     }
     let user = find(&roster.db, id).await?;
     let roles = roles_of(&roster.db, id).await?;
@@ -287,9 +309,30 @@ pub(crate) async fn insert(
 
 /// `POST /users`: a new user, `invited` until they set a password.
 pub async fn create(roster: &Roster, actor: &Actor, req: &CreateUserRequest) -> Result<User> {
-    actor.require_admin()?;
+    if !actor.is_admin() && !actor.is_manager() {
+        return Err(Error::Forbidden("only admins and managers may add users"));
+    }
     let valid = validate::validate_create_user(req).map_err(Error::Validation)?;
     let txn = roster.db.begin().await?;
+    if !actor.is_admin() {
+        if valid.roles.contains(&Role::Admin) {
+            return Err(Error::Forbidden("managers cannot grant the admin role"));
+        }
+        if valid.teams.is_empty() {
+            return Err(Error::validation(
+                "teams",
+                "Choose at least one of your teams, or you will not see this person.",
+            ));
+        }
+        for team in &valid.teams {
+            if !access::manages_team(&txn, actor, team.team_id).await? {
+                return Err(Error::NotFound("team"));
+            }
+            if team.role == TeamRole::Manager {
+                return Err(Error::Forbidden("only admins may appoint team managers"));
+            }
+        }
+    }
     if users::Entity::find()
         .filter(users::Column::Email.eq(&valid.email))
         .one(&txn)
@@ -298,7 +341,11 @@ pub async fn create(roster: &Roster, actor: &Actor, req: &CreateUserRequest) -> 
     {
         return Err(email_taken());
     }
+    let teams = valid.teams.clone();
     let user = insert(roster, &txn, valid, UserStatus::Invited, None).await?;
+    for team in teams {
+        crate::teams::join(roster, &txn, team.team_id, user.id, team.role).await?;
+    }
     txn.commit().await?;
     tracing::info!(user.id = %user.id, actor.id = %actor.user_id, "user created");
     Ok(user)
@@ -313,8 +360,28 @@ pub async fn update(
     req: &UpdateUserRequest,
     expected_version: Option<i32>,
 ) -> Result<User> {
-    actor.require_admin()?;
     let changes = validate::validate_update_user(req).map_err(Error::Validation)?;
+    match access::reach(&roster.db, actor, id).await? {
+        Reach::Admin => {}
+        Reach::Own => {
+            if changes.email.is_some() || changes.roles.is_some() {
+                return Err(Error::Forbidden("you may change your own name only"));
+            }
+        }
+        Reach::Managed => {
+            if roles_of(&roster.db, id).await?.contains(&Role::Admin) {
+                return Err(Error::Forbidden("managers cannot change admins"));
+            }
+            if changes
+                .roles
+                .as_ref()
+                .is_some_and(|r| r.contains(&Role::Admin))
+            {
+                return Err(Error::Forbidden("managers cannot grant the admin role"));
+            }
+        }
+        Reach::None => return Err(Error::NotFound("user")),
+    }
     if let Some(roles) = &changes.roles
         && id == actor.user_id
         && !roles.contains(&Role::Admin)
@@ -474,6 +541,7 @@ pub async fn upsert_admin(roster: &Roster, email: &str, password: &str) -> Resul
                 last_name: "Admin".into(),
                 email,
                 roles: vec![Role::Admin],
+                teams: vec![],
             };
             insert(roster, &txn, valid, UserStatus::Active, Some(hash)).await?
         }
@@ -500,4 +568,59 @@ pub async fn set_password(roster: &Roster, user_id: Uuid, password: &str) -> Res
     model.version = Set(version + 1);
     model.update(&roster.db).await?;
     Ok(())
+}
+
+/// Sets a user's status, bumping the version; used by suspend and reactivate.
+async fn set_status(roster: &Roster, actor: &Actor, id: Uuid, suspend: bool) -> Result<User> {
+    actor.require_admin()?;
+    if id == actor.user_id {
+        return Err(Error::Conflict {
+            code: "cannot_suspend_self",
+            message: "You cannot suspend or reactivate your own account.".into(),
+            field: None,
+        });
+    }
+    let txn = roster.db.begin().await?;
+    let user = find(&txn, id).await?;
+    let status = if suspend {
+        UserStatus::Suspended
+    } else if user.password_hash.is_some() {
+        UserStatus::Active
+    } else {
+        UserStatus::Invited
+    };
+    let now = roster.now();
+    let version = user.version;
+    let mut model = user.into_active_model();
+    model.status = Set(status.as_str().to_string());
+    model.updated_at = Set(now);
+    model.version = Set(version + 1);
+    model.update(&txn).await?;
+    if suspend {
+        // Cut every session off at once; access tokens are refused on their
+        // next use because authentication reads the status.
+        refresh_tokens::Entity::update_many()
+            .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+            .filter(refresh_tokens::Column::UserId.eq(id))
+            .filter(refresh_tokens::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+    }
+    let roles = roles_of(&txn, id).await?;
+    let user = find(&txn, id).await?;
+    txn.commit().await?;
+    tracing::info!(user.id = %id, actor.id = %actor.user_id, status = status.as_str(), "user status changed");
+    to_dto(user, roles)
+}
+
+/// `POST /users/{id}/suspend` (admins): the user cannot sign in, and their
+/// sessions end at once.
+pub async fn suspend(roster: &Roster, actor: &Actor, id: Uuid) -> Result<User> {
+    set_status(roster, actor, id, true).await
+}
+
+/// `POST /users/{id}/reactivate` (admins): back to active (or invited, when no
+/// password was ever set).
+pub async fn reactivate(roster: &Roster, actor: &Actor, id: Uuid) -> Result<User> {
+    set_status(roster, actor, id, false).await
 }

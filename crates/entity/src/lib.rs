@@ -3,5 +3,7 @@
 
 pub mod auth_throttle;
 pub mod refresh_tokens;
+pub mod team_members;
+pub mod teams;
 pub mod user_roles;
 pub mod users;

@@ -6,11 +6,13 @@
 
 pub mod auth;
 pub mod problem;
+pub mod teams;
 pub mod users;
 pub mod validate;
 
 pub use auth::*;
 pub use problem::*;
+pub use teams::*;
 pub use users::*;
 
 /// Pagination metadata of every list response.
@@ -39,3 +41,16 @@ impl PageInfo {
 pub const DEFAULT_PER_PAGE: u32 = 25;
 /// Largest page size a list endpoint accepts.
 pub const MAX_PER_PAGE: u32 = 200;
+
+/// Parses `page` (at least 1) or `per_page` (1 to `MAX_PER_PAGE`).
+pub fn parse_page_param(key: &str, value: &str) -> Result<u32, FieldError> {
+    match (key, value.parse::<u32>()) {
+        ("per_page", Ok(n)) if (1..=MAX_PER_PAGE).contains(&n) => Ok(n),
+        ("per_page", _) => Err(FieldError::new(
+            key,
+            format!("Use a whole number from 1 to {MAX_PER_PAGE}."),
+        )),
+        (_, Ok(n)) if n >= 1 => Ok(n),
+        _ => Err(FieldError::new(key, "Use a whole number of at least 1.")),
+    }
+}

@@ -137,6 +137,9 @@ pub struct CreateUserRequest {
     /// Global roles; `learner` when empty.
     #[serde(default)]
     pub roles: Vec<Role>,
+    /// Teams to join, with a role in each.
+    #[serde(default)]
+    pub teams: Vec<crate::TeamAssignment>,
 }
 
 /// Body of `PATCH /api/v1/users/{id}`: only the fields present change.
@@ -264,6 +267,9 @@ pub struct UserListQuery {
     /// Only users holding this global role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
+    /// Only members of this team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
     /// Only users created at or after this instant (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_from: Option<DateTime<Utc>>,
@@ -312,16 +318,10 @@ impl UserListQuery {
                             .into(),
                     ),
                 },
-                "page" => match value.parse::<u32>() {
-                    Ok(p) if p >= 1 => q.page = Some(p),
-                    _ => bad("Use a whole number of at least 1.".into()),
-                },
-                "per_page" => match value.parse::<u32>() {
-                    Ok(p) if (1..=crate::MAX_PER_PAGE).contains(&p) => q.per_page = Some(p),
-                    _ => bad(format!(
-                        "Use a whole number from 1 to {}.",
-                        crate::MAX_PER_PAGE
-                    )),
+                "page" | "per_page" => match crate::parse_page_param(key, value) {
+                    Ok(n) if key == "page" => q.page = Some(n),
+                    Ok(n) => q.per_page = Some(n),
+                    Err(e) => bad(e.message),
                 },
                 "status" if value.is_empty() => q.status = None,
                 "status" => match UserStatus::parse(value) {
@@ -332,6 +332,11 @@ impl UserListQuery {
                 "role" => match Role::parse(value) {
                     Some(r) => q.role = Some(r),
                     None => bad("Use admin, manager or learner.".into()),
+                },
+                "team_id" if value.is_empty() => q.team_id = None,
+                "team_id" => match value.parse::<Uuid>() {
+                    Ok(id) => q.team_id = Some(id),
+                    Err(_) => bad("Use a team id (a UUID).".into()),
                 },
                 "created_from" | "created_to" if value.is_empty() => {}
                 "created_from" | "created_to" => match parse_instant(value) {
@@ -377,6 +382,9 @@ impl UserListQuery {
         }
         if let Some(r) = self.role {
             out.push(("role", r.as_str().to_string()));
+        }
+        if let Some(t) = self.team_id {
+            out.push(("team_id", t.to_string()));
         }
         if let Some(t) = self.created_from {
             out.push(("created_from", t.to_rfc3339()));
@@ -424,6 +432,7 @@ mod tests {
             per_page: Some(50),
             status: Some(UserStatus::Active),
             role: Some(Role::Manager),
+            team_id: Some(Uuid::nil()),
             created_from: None,
             created_to: None,
         };

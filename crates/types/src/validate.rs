@@ -1,7 +1,7 @@
 //! Validation rules shared by the server and the forms of the SPA, so a person sees
 //! the same message before and after submitting.
 
-use crate::{CreateUserRequest, FieldError, Role, UpdateUserRequest};
+use crate::{CreateUserRequest, FieldError, Role, TeamAssignment, UpdateUserRequest};
 
 /// Longest first or last name accepted.
 pub const MAX_NAME_LEN: usize = 100;
@@ -71,6 +71,7 @@ pub struct ValidUser {
     pub last_name: String,
     pub email: String,
     pub roles: Vec<Role>,
+    pub teams: Vec<TeamAssignment>,
 }
 
 fn check_roles(roles: &[Role]) -> Vec<Role> {
@@ -81,6 +82,35 @@ fn check_roles(roles: &[Role]) -> Vec<Role> {
         roles.push(Role::Learner);
     }
     roles
+}
+
+/// Longest team name accepted.
+pub const MAX_TEAM_NAME_LEN: usize = 100;
+/// Longest team description accepted.
+pub const MAX_TEAM_DESCRIPTION_LEN: usize = 500;
+
+/// Checks a trimmed team name.
+pub fn check_team_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("Enter a team name.".into());
+    }
+    if name.chars().count() > MAX_TEAM_NAME_LEN {
+        return Err(format!("Use at most {MAX_TEAM_NAME_LEN} characters."));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("Remove the control characters.".into());
+    }
+    Ok(())
+}
+
+/// Checks a trimmed team description.
+pub fn check_team_description(description: &str) -> Result<(), String> {
+    if description.chars().count() > MAX_TEAM_DESCRIPTION_LEN {
+        return Err(format!(
+            "Use at most {MAX_TEAM_DESCRIPTION_LEN} characters."
+        ));
+    }
+    Ok(())
 }
 
 /// Validates a create request; all field errors at once.
@@ -98,12 +128,19 @@ pub fn validate_create_user(req: &CreateUserRequest) -> Result<ValidUser, Vec<Fi
     if let Err(m) = check_email(&email) {
         errors.push(FieldError::new("email", m));
     }
+    let mut team_ids: Vec<_> = req.teams.iter().map(|t| t.team_id).collect();
+    team_ids.sort();
+    team_ids.dedup();
+    if team_ids.len() != req.teams.len() {
+        errors.push(FieldError::new("teams", "Each team may appear only once."));
+    }
     if errors.is_empty() {
         Ok(ValidUser {
             first_name,
             last_name,
             email,
             roles: check_roles(&req.roles),
+            teams: req.teams.clone(),
         })
     } else {
         Err(errors)
@@ -180,6 +217,7 @@ mod tests {
             last_name: "Lovelace".into(),
             email: " Ada@Example.COM ".into(),
             roles: vec![],
+            teams: vec![],
         })
         .expect("valid");
         assert_eq!(valid.first_name, "Ada");

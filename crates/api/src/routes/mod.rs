@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod health;
+pub mod teams;
+pub mod user_teams;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -24,5 +26,32 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::create)
         .service(users::get)
         .service(users::update)
-        .service(users::delete);
+        .service(users::delete)
+        .service(users::suspend)
+        .service(users::reactivate)
+        .service(user_teams::list)
+        .service(user_teams::add)
+        .service(user_teams::change_role)
+        .service(user_teams::remove)
+        .service(teams::list)
+        .service(teams::create)
+        .service(teams::get)
+        .service(teams::update)
+        .service(teams::delete)
+        .service(teams::members)
+        .service(teams::add_member);
+}
+
+/// The query string as pairs, or a problem when it cannot be read at all.
+pub fn query_pairs(
+    req: &actix_web::HttpRequest,
+) -> Result<Vec<(String, String)>, crate::error::ApiError> {
+    actix_web::web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map(actix_web::web::Query::into_inner)
+        .map_err(|_| {
+            crate::error::ApiError::invalid_query(vec![roster_types::FieldError::new(
+                "query",
+                "The query string cannot be read.",
+            )])
+        })
 }

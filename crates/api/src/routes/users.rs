@@ -185,3 +185,54 @@ pub async fn delete(
     roster_domain::users::delete(&roster, &actor.0, *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// Suspend a user: they cannot sign in, and their sessions end at once.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The suspended user", body = User),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "You cannot suspend yourself", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users/{id}/suspend")]
+pub async fn suspend(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let user = roster_domain::users::suspend(&roster, &actor.0, *id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(&user)))
+        .json(user))
+}
+
+/// Reactivate a suspended user (back to active, or invited if they never set a
+/// password).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The reactivated user", body = User),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "You cannot reactivate yourself", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users/{id}/reactivate")]
+pub async fn reactivate(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let user = roster_domain::users::reactivate(&roster, &actor.0, *id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(&user)))
+        .json(user))
+}

@@ -1,0 +1,194 @@
+//! `/teams`: teams and their members.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use roster_domain::Roster;
+use roster_types::{
+    AddTeamMemberRequest, CreateTeamRequest, Problem, Team, TeamList, TeamListQuery, TeamMember,
+    TeamMemberList, UpdateTeamRequest,
+};
+use uuid::Uuid;
+
+use crate::auth::Authenticated;
+use crate::error::ApiError;
+
+/// List teams: search by name, sort, page.
+///
+/// Admins see every team; managers see the teams they manage.
+#[utoipa::path(
+    tag = "teams",
+    security(("bearer" = [])),
+    params(TeamListQuery),
+    responses(
+        (status = 200, description = "One page of teams, with member counts", body = TeamList),
+        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Learners have no teams to manage", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/teams")]
+pub async fn list(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    req: HttpRequest,
+) -> Result<web::Json<TeamList>, ApiError> {
+    let pairs = super::query_pairs(&req)?;
+    let query = TeamListQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(ApiError::invalid_query)?;
+    Ok(web::Json(
+        roster_domain::teams::list(&roster, &actor.0, &query).await?,
+    ))
+}
+
+/// Create a team (admins).
+#[utoipa::path(
+    tag = "teams",
+    security(("bearer" = [])),
+    request_body = CreateTeamRequest,
+    responses(
+        (status = 201, description = "Created", body = Team, headers(("Location" = String, description = "URL of the new team"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/teams")]
+pub async fn create(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    body: web::Json<CreateTeamRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let team = roster_domain::teams::create(&roster, &actor.0, &body).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/teams/{}", team.id)))
+        .json(team))
+}
+
+/// Get a team.
+#[utoipa::path(
+    tag = "teams",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The team's id")),
+    responses(
+        (status = 200, description = "The team", body = Team),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Learners have no teams to manage", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such team, or not one you manage", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/teams/{id}")]
+pub async fn get(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Team>, ApiError> {
+    Ok(web::Json(
+        roster_domain::teams::get(&roster, &actor.0, *id).await?,
+    ))
+}
+
+/// Rename or describe a team (admins).
+#[utoipa::path(
+    tag = "teams",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The team's id")),
+    request_body = UpdateTeamRequest,
+    responses(
+        (status = 200, description = "The changed team", body = Team),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/teams/{id}")]
+pub async fn update(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateTeamRequest>,
+) -> Result<web::Json<Team>, ApiError> {
+    Ok(web::Json(
+        roster_domain::teams::update(&roster, &actor.0, *id, &body).await?,
+    ))
+}
+
+/// Delete a team (admins). Its memberships go; the people stay.
+#[utoipa::path(
+    tag = "teams",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The team's id")),
+    responses(
+        (status = 204, description = "Deleted, with its memberships"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/teams/{id}")]
+pub async fn delete(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    roster_domain::teams::delete(&roster, &actor.0, *id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The members of a team, managers first.
+#[utoipa::path(
+    tag = "teams",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The team's id")),
+    responses(
+        (status = 200, description = "The members", body = TeamMemberList),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Learners have no teams to manage", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such team, or not one you manage", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/teams/{id}/members")]
+pub async fn members(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<TeamMemberList>, ApiError> {
+    Ok(web::Json(
+        roster_domain::teams::members(&roster, &actor.0, *id).await?,
+    ))
+}
+
+/// Add someone to a team. Managers may add people they already manage, as members.
+#[utoipa::path(
+    tag = "teams",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The team's id")),
+    request_body = AddTeamMemberRequest,
+    responses(
+        (status = 201, description = "Added", body = TeamMember),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to add this person or role", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such team or user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already a member", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (e.g. an unknown role)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/teams/{id}/members")]
+pub async fn add_member(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    id: web::Path<Uuid>,
+    body: web::Json<AddTeamMemberRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let member =
+        roster_domain::teams::add_member(&roster, &actor.0, *id, body.user_id, body.role).await?;
+    Ok(HttpResponse::Created().json(member))
+}

@@ -1,0 +1,537 @@
+//! Teams and memberships.
+
+use std::collections::HashMap;
+
+use roster_entity::{team_members, teams, users};
+use roster_types::validate::{check_team_description, check_team_name};
+use roster_types::{
+    CreateTeamRequest, DEFAULT_PER_PAGE, FieldError, PageInfo, Team, TeamList, TeamListQuery,
+    TeamMember, TeamMemberList, TeamRole, TeamSort, UpdateTeamRequest, UserStatus, UserTeam,
+    UserTeamList,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::access::{self, Reach};
+use crate::{Actor, Error, Result, Roster};
+
+fn name_taken() -> Error {
+    Error::Conflict {
+        code: "team_name_taken",
+        message: "Another team already has this name.".into(),
+        field: Some("name"),
+    }
+}
+
+fn already_member() -> Error {
+    Error::Conflict {
+        code: "already_member",
+        message: "This person is already in the team.".into(),
+        field: Some("team_id"),
+    }
+}
+
+fn unique_to_conflict(err: sea_orm::DbErr, conflict: fn() -> Error) -> Error {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => conflict(),
+        _ => err.into(),
+    }
+}
+
+fn role_of(s: &str) -> Result<TeamRole> {
+    TeamRole::parse(s).ok_or_else(|| Error::internal(format!("unknown team role {s:?}")))
+}
+
+async fn member_counts(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, u64>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, i64)> = team_members::Entity::find()
+        .select_only()
+        .column(team_members::Column::TeamId)
+        .column_as(Expr::col(team_members::Column::UserId).count(), "n")
+        .filter(team_members::Column::TeamId.is_in(ids.iter().copied()))
+        .group_by(team_members::Column::TeamId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+        .collect())
+}
+
+fn to_dto(m: teams::Model, member_count: u64) -> Team {
+    Team {
+        id: m.id,
+        name: m.name,
+        description: m.description,
+        member_count,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<teams::Model> {
+    teams::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("team"))
+}
+
+/// Learners have no business with teams at all; managers see the teams they
+/// manage, and any other team is "not found" to them.
+async fn require_team_reach(db: &impl ConnectionTrait, actor: &Actor, team_id: Uuid) -> Result<()> {
+    if actor.is_admin() {
+        return Ok(());
+    }
+    if !actor.is_manager() {
+        return Err(Error::Forbidden("only admins and managers may see teams"));
+    }
+    if access::manages_team(db, actor, team_id).await? {
+        Ok(())
+    } else {
+        Err(Error::NotFound("team"))
+    }
+}
+
+/// `GET /teams`.
+pub async fn list(roster: &Roster, actor: &Actor, query: &TeamListQuery) -> Result<TeamList> {
+    let mut select = teams::Entity::find();
+    if !actor.is_admin() {
+        if !actor.is_manager() {
+            return Err(Error::Forbidden("only admins and managers may see teams"));
+        }
+        select = select.filter(teams::Column::Id.in_subquery(access::managed_teams(actor.user_id)));
+    }
+    if let Some(q) = &query.q {
+        let mut pattern = String::from("%");
+        for c in q.to_lowercase().chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        select = select.filter(
+            Expr::col((teams::Entity, teams::Column::NameKey))
+                .like(LikeExpr::new(pattern).escape('\\')),
+        );
+    }
+    let page = Ord::max(query.page.unwrap_or(1), 1);
+    let per_page = query
+        .per_page
+        .unwrap_or(DEFAULT_PER_PAGE)
+        .clamp(1, roster_types::MAX_PER_PAGE);
+    let total = select.clone().count(&roster.db).await?;
+    let sort = query.sort.unwrap_or_default();
+    let order = |desc: bool| if desc { Order::Desc } else { Order::Asc };
+    let (select, dir) = match sort {
+        TeamSort::NameAsc | TeamSort::NameDesc => {
+            let dir = order(sort == TeamSort::NameDesc);
+            (select.order_by(teams::Column::NameKey, dir.clone()), dir)
+        }
+        TeamSort::CreatedAtAsc | TeamSort::CreatedAtDesc => {
+            let dir = order(sort == TeamSort::CreatedAtDesc);
+            (select.order_by(teams::Column::CreatedAt, dir.clone()), dir)
+        }
+        TeamSort::MemberCountAsc | TeamSort::MemberCountDesc => {
+            let dir = order(sort == TeamSort::MemberCountDesc);
+            let count = Expr::cust(
+                "(SELECT COUNT(*) FROM team_members WHERE team_members.team_id = teams.id)",
+            );
+            (
+                select
+                    .order_by(count, dir.clone())
+                    .order_by(teams::Column::NameKey, Order::Asc),
+                dir,
+            )
+        }
+    };
+    let rows = select
+        .order_by(teams::Column::Id, dir)
+        .offset(u64::from(page - 1) * u64::from(per_page))
+        .limit(u64::from(per_page))
+        .all(&roster.db)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|t| t.id).collect();
+    let counts = member_counts(&roster.db, &ids).await?;
+    Ok(TeamList {
+        items: rows
+            .into_iter()
+            .map(|t| {
+                let n = counts.get(&t.id).copied().unwrap_or(0);
+                to_dto(t, n)
+            })
+            .collect(),
+        page: PageInfo {
+            page,
+            per_page,
+            total,
+        },
+    })
+}
+
+/// `GET /teams/{id}`.
+pub async fn get(roster: &Roster, actor: &Actor, id: Uuid) -> Result<Team> {
+    require_team_reach(&roster.db, actor, id).await?;
+    let team = find(&roster.db, id).await?;
+    let n = member_counts(&roster.db, &[id])
+        .await?
+        .get(&id)
+        .copied()
+        .unwrap_or(0);
+    Ok(to_dto(team, n))
+}
+
+fn validate_name(name: &str, errors: &mut Vec<FieldError>) -> String {
+    let name = name.trim().to_string();
+    if let Err(m) = check_team_name(&name) {
+        errors.push(FieldError::new("name", m));
+    }
+    name
+}
+
+fn validate_description(description: &str, errors: &mut Vec<FieldError>) -> String {
+    let description = description.trim().to_string();
+    if let Err(m) = check_team_description(&description) {
+        errors.push(FieldError::new("description", m));
+    }
+    description
+}
+
+/// `POST /teams` (admins).
+pub async fn create(roster: &Roster, actor: &Actor, req: &CreateTeamRequest) -> Result<Team> {
+    actor.require_admin()?;
+    let mut errors = Vec::new();
+    let name = validate_name(&req.name, &mut errors);
+    let description = validate_description(&req.description, &mut errors);
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    let now = roster.now();
+    let team = teams::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name_key: Set(name.to_lowercase()),
+        name: Set(name),
+        description: Set(description),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&roster.db)
+    .await
+    .map_err(|e| unique_to_conflict(e, name_taken))?;
+    tracing::info!(team.id = %team.id, actor.id = %actor.user_id, "team created");
+    Ok(to_dto(team, 0))
+}
+
+/// `PATCH /teams/{id}` (admins).
+pub async fn update(
+    roster: &Roster,
+    actor: &Actor,
+    id: Uuid,
+    req: &UpdateTeamRequest,
+) -> Result<Team> {
+    actor.require_admin()?;
+    let mut errors = Vec::new();
+    let name = req.name.as_deref().map(|n| validate_name(n, &mut errors));
+    let description = req
+        .description
+        .as_deref()
+        .map(|d| validate_description(d, &mut errors));
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    let mut team = find(&roster.db, id).await?.into_active_model();
+    if let Some(name) = name {
+        team.name_key = Set(name.to_lowercase());
+        team.name = Set(name);
+    }
+    if let Some(description) = description {
+        team.description = Set(description);
+    }
+    team.updated_at = Set(roster.now());
+    team.update(&roster.db)
+        .await
+        .map_err(|e| unique_to_conflict(e, name_taken))?;
+    get(roster, actor, id).await
+}
+
+/// `DELETE /teams/{id}` (admins): the memberships go, the people stay.
+pub async fn delete(roster: &Roster, actor: &Actor, id: Uuid) -> Result<()> {
+    actor.require_admin()?;
+    let txn = roster.db.begin().await?;
+    find(&txn, id).await?;
+    team_members::Entity::delete_many()
+        .filter(team_members::Column::TeamId.eq(id))
+        .exec(&txn)
+        .await?;
+    teams::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    tracing::info!(team.id = %id, actor.id = %actor.user_id, "team deleted");
+    Ok(())
+}
+
+/// `GET /teams/{id}/members`: managers first, then by name.
+pub async fn members(roster: &Roster, actor: &Actor, id: Uuid) -> Result<TeamMemberList> {
+    require_team_reach(&roster.db, actor, id).await?;
+    find(&roster.db, id).await?;
+    let rows = team_members::Entity::find()
+        .filter(team_members::Column::TeamId.eq(id))
+        .all(&roster.db)
+        .await?;
+    let people: HashMap<Uuid, users::Model> = users::Entity::find()
+        .filter(users::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
+        .all(&roster.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(user) = people.get(&row.user_id) else {
+            continue;
+        };
+        items.push(member_dto(&row, user)?);
+    }
+    items.sort_by(|a, b| {
+        a.role
+            .cmp(&b.role)
+            .then_with(|| a.full_name.to_lowercase().cmp(&b.full_name.to_lowercase()))
+    });
+    Ok(TeamMemberList { items })
+}
+
+fn member_dto(row: &team_members::Model, user: &users::Model) -> Result<TeamMember> {
+    Ok(TeamMember {
+        user_id: user.id,
+        full_name: format!("{} {}", user.first_name, user.last_name),
+        email: user.email.clone(),
+        status: UserStatus::parse(&user.status)
+            .ok_or_else(|| Error::internal("unknown user status"))?,
+        role: role_of(&row.role)?,
+        added_at: row.added_at,
+    })
+}
+
+/// What a manager may do to memberships: only in teams they manage, only the
+/// `member` role, never to admins or to other managers.
+async fn check_membership_change(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    team_id: Uuid,
+    user_id: Uuid,
+    new_role: Option<TeamRole>,
+    current_role: Option<TeamRole>,
+) -> Result<()> {
+    if actor.is_admin() {
+        return Ok(());
+    }
+    if !actor.is_manager() {
+        return Err(Error::Forbidden(
+            "only admins and managers may change team memberships",
+        ));
+    }
+    if !access::manages_team(db, actor, team_id).await? {
+        return Err(Error::NotFound("team"));
+    }
+    if new_role == Some(TeamRole::Manager) || current_role == Some(TeamRole::Manager) {
+        return Err(Error::Forbidden(
+            "only admins may appoint or change team managers",
+        ));
+    }
+    if crate::users::roles_of(db, user_id)
+        .await?
+        .contains(&roster_types::Role::Admin)
+    {
+        return Err(Error::Forbidden("managers cannot change admins"));
+    }
+    Ok(())
+}
+
+/// Adds `user_id` to `team_id` inside `db` (a transaction, for Add User).
+pub(crate) async fn join(
+    roster: &Roster,
+    db: &impl ConnectionTrait,
+    team_id: Uuid,
+    user_id: Uuid,
+    role: TeamRole,
+) -> Result<team_members::Model> {
+    find(db, team_id).await?;
+    team_members::ActiveModel {
+        team_id: Set(team_id),
+        user_id: Set(user_id),
+        role: Set(role.as_str().to_string()),
+        added_at: Set(roster.now()),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| unique_to_conflict(e, already_member))
+}
+
+/// Adds a member, checking who may (`POST /teams/{id}/members` and
+/// `POST /users/{id}/teams`).
+pub async fn add_member(
+    roster: &Roster,
+    actor: &Actor,
+    team_id: Uuid,
+    user_id: Uuid,
+    role: TeamRole,
+) -> Result<TeamMember> {
+    if !actor.is_admin() && !actor.is_manager() {
+        return Err(Error::Forbidden(
+            "only admins and managers may change team memberships",
+        ));
+    }
+    let txn = roster.db.begin().await?;
+    find(&txn, team_id).await?;
+    if !actor.is_admin() {
+        // A manager may add only people they already manage.
+        if access::reach(&txn, actor, user_id).await? != Reach::Managed {
+            return Err(Error::NotFound("user"));
+        }
+        check_membership_change(&txn, actor, team_id, user_id, Some(role), None).await?;
+    }
+    let user = users::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    let row = join(roster, &txn, team_id, user_id, role).await?;
+    txn.commit().await?;
+    tracing::info!(team.id = %team_id, user.id = %user_id, actor.id = %actor.user_id, "team member added");
+    member_dto(&row, &user)
+}
+
+/// `GET /users/{id}/teams`.
+pub async fn user_teams(roster: &Roster, actor: &Actor, user_id: Uuid) -> Result<UserTeamList> {
+    if access::reach(&roster.db, actor, user_id).await? == Reach::None {
+        return Err(Error::NotFound("user"));
+    }
+    users::Entity::find_by_id(user_id)
+        .one(&roster.db)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    let rows = team_members::Entity::find()
+        .filter(team_members::Column::UserId.eq(user_id))
+        .all(&roster.db)
+        .await?;
+    let names: HashMap<Uuid, String> = teams::Entity::find()
+        .filter(teams::Column::Id.is_in(rows.iter().map(|r| r.team_id)))
+        .all(&roster.db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let mut items = rows
+        .into_iter()
+        .map(|r| {
+            Ok(UserTeam {
+                name: names.get(&r.team_id).cloned().unwrap_or_default(),
+                team_id: r.team_id,
+                role: role_of(&r.role)?,
+                added_at: r.added_at,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    items.sort_by_key(|t| t.name.to_lowercase());
+    Ok(UserTeamList { items })
+}
+
+async fn membership(
+    db: &impl ConnectionTrait,
+    team_id: Uuid,
+    user_id: Uuid,
+) -> Result<team_members::Model> {
+    team_members::Entity::find_by_id((team_id, user_id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("team membership"))
+}
+
+/// The caller must reach the user before anything about their teams is told.
+async fn reach_user_for_change(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    user_id: Uuid,
+) -> Result<users::Model> {
+    match access::reach(db, actor, user_id).await? {
+        Reach::Admin | Reach::Managed => {}
+        Reach::Own if actor.is_manager() => {}
+        Reach::Own => {
+            return Err(Error::Forbidden(
+                "only admins and managers may change team memberships",
+            ));
+        }
+        Reach::None if actor.is_manager() => return Err(Error::NotFound("user")),
+        Reach::None => {
+            return Err(Error::Forbidden(
+                "only admins and managers may change team memberships",
+            ));
+        }
+    }
+    users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("user"))
+}
+
+/// `PATCH /users/{id}/teams/{team_id}`.
+pub async fn change_role(
+    roster: &Roster,
+    actor: &Actor,
+    user_id: Uuid,
+    team_id: Uuid,
+    role: TeamRole,
+) -> Result<UserTeam> {
+    let txn = roster.db.begin().await?;
+    reach_user_for_change(&txn, actor, user_id).await?;
+    let current = membership(&txn, team_id, user_id).await?;
+    check_membership_change(
+        &txn,
+        actor,
+        team_id,
+        user_id,
+        Some(role),
+        Some(role_of(&current.role)?),
+    )
+    .await?;
+    let team = find(&txn, team_id).await?;
+    let added_at = current.added_at;
+    let mut row = current.into_active_model();
+    row.role = Set(role.as_str().to_string());
+    row.update(&txn).await?;
+    txn.commit().await?;
+    tracing::info!(team.id = %team_id, user.id = %user_id, actor.id = %actor.user_id, "team role changed");
+    Ok(UserTeam {
+        team_id,
+        name: team.name,
+        role,
+        added_at,
+    })
+}
+
+/// `DELETE /users/{id}/teams/{team_id}`.
+pub async fn leave(roster: &Roster, actor: &Actor, user_id: Uuid, team_id: Uuid) -> Result<()> {
+    let txn = roster.db.begin().await?;
+    reach_user_for_change(&txn, actor, user_id).await?;
+    let current = membership(&txn, team_id, user_id).await?;
+    check_membership_change(
+        &txn,
+        actor,
+        team_id,
+        user_id,
+        None,
+        Some(role_of(&current.role)?),
+    )
+    .await?;
+    team_members::Entity::delete_by_id((team_id, user_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    tracing::info!(team.id = %team_id, user.id = %user_id, actor.id = %actor.user_id, "team member removed");
+    Ok(())
+}
