@@ -163,3 +163,36 @@ impl Browser {
         out
     }
 }
+
+/// A browser, or `None` after saying loudly why the test is skipped.
+pub async fn open() -> Option<Browser> {
+    match start().await {
+        Ok(b) => Some(b),
+        Err(why) => {
+            crate::skip("the browser tests", &why, REQUIRE_ENV);
+            None
+        }
+    }
+}
+
+impl Browser {
+    /// Signs in through the form at `base` and waits for the Users table.
+    pub async fn sign_in(&self, base: &str, email: &str, password: &str) {
+        self.client
+            .goto(&format!("{base}/login"))
+            .await
+            .unwrap_or_else(|e| panic!("open {base}/login: {e}"));
+        self.type_into("input#email", email).await;
+        self.type_into("input#password", password).await;
+        self.click("button[type=submit]").await;
+        self.wait_css("table#users-table").await;
+    }
+
+    /// Opens `url` in the browser.
+    pub async fn goto(&self, url: &str) {
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+}

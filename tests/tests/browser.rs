@@ -4,27 +4,9 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use fantoccini::Locator;
-use roster_tests::browser::{self, Browser, REQUIRE_ENV};
-use roster_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, skip, spawn_app};
+use roster_tests::browser::{self, Browser};
+use roster_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, spawn_app};
 use roster_types::Role;
-
-async fn open_browser() -> Option<Browser> {
-    match browser::start().await {
-        Ok(b) => Some(b),
-        Err(why) => {
-            skip("the browser tests", &why, REQUIRE_ENV);
-            None
-        }
-    }
-}
-
-async fn sign_in(b: &Browser, base: &str) {
-    b.client.goto(&format!("{base}/")).await.unwrap();
-    b.type_into("input#email", ADMIN_EMAIL).await;
-    b.type_into("input#password", ADMIN_PASSWORD).await;
-    b.click("button[type=submit]").await;
-    b.wait_css("table#users-table tbody tr td.col-email").await;
-}
 
 /// Clicks the Name header and waits for the rows to be in `expected` order.
 async fn sort_by_name_expecting(b: &Browser, expected: &[&str], aria_sort: &str) {
@@ -49,7 +31,7 @@ async fn row_count(b: &Browser) -> usize {
 #[tokio::test]
 async fn an_admin_signs_in_searches_sorts_adds_a_user_and_signs_out() {
     let app = spawn_app().await;
-    let Some(b) = open_browser().await else {
+    let Some(b) = browser::open().await else {
         return;
     };
     let token = app.admin_token().await;
@@ -78,7 +60,8 @@ async fn an_admin_signs_in_searches_sorts_adds_a_user_and_signs_out() {
     .await;
 
     // Sign in: the table shows everyone, with the total.
-    sign_in(&b, &app.address).await;
+    b.sign_in(&app.address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    b.wait_css("table#users-table tbody tr td.col-email").await;
     b.wait_until("four users are listed", || async {
         row_count(&b).await == 4
     })
