@@ -4,23 +4,34 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use roster_tests::browser;
-use roster_tests::{spawn_app, ADMIN_EMAIL, ADMIN_PASSWORD};
+use roster_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, spawn_app};
 use roster_types::{Role, Team, TeamMemberList, TeamRole, User, UserTeamList};
 use serde_json::json;
 
 #[tokio::test]
 async fn an_admin_creates_a_team_and_adds_a_user_to_it_from_the_teams_tab() {
     let app = spawn_app().await;
-    let Some(b) = browser::open().await else { return };
+    let Some(b) = browser::open().await else {
+        return;
+    };
     let admin = app.admin_token().await;
-    let ada = app.create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[Role::Learner]).await;
+    let ada = app
+        .create_user(
+            &admin,
+            "Ada",
+            "Lovelace",
+            "ada@example.com",
+            &[Role::Learner],
+        )
+        .await;
     b.sign_in(&app.address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
 
     // Create a team on the Teams page.
     b.goto(&app.url("/teams")).await;
     b.click("button#add-team").await;
     b.type_into("input#new-team-name", "Sales EMEA").await;
-    b.type_into("textarea#new-team-description", "Account executives").await;
+    b.type_into("textarea#new-team-description", "Account executives")
+        .await;
     b.click("button#create-team").await;
     b.wait_until("the team is listed", || async {
         b.texts("table#teams-table td.col-name").await == ["Sales EMEA"]
@@ -32,18 +43,36 @@ async fn an_admin_creates_a_team_and_adds_a_user_to_it_from_the_teams_tab() {
     b.wait_css("select#add-team option:not([value=''])").await;
     let team_select = b.wait_css("select#add-team").await;
     team_select.select_by_label("Sales EMEA").await.unwrap();
-    b.wait_css("select#add-team-role").await.select_by_value("manager").await.unwrap();
+    b.wait_css("select#add-team-role")
+        .await
+        .select_by_value("manager")
+        .await
+        .unwrap();
     b.click("button#add-to-team").await;
     b.wait_until("the team shows on the tab", || async {
-        b.texts("table#user-teams tbody tr").await.iter().any(|row| row.contains("Sales EMEA"))
+        b.texts("table#user-teams tbody tr")
+            .await
+            .iter()
+            .any(|row| row.contains("Sales EMEA"))
     })
     .await;
 
-    let teams: UserTeamList = app.get(&format!("/api/v1/users/{}/teams", ada.id), &admin).await.json().await.unwrap();
+    let teams: UserTeamList = app
+        .get(&format!("/api/v1/users/{}/teams", ada.id), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(teams.items.len(), 1);
-    assert_eq!((teams.items[0].name.as_str(), teams.items[0].role), ("Sales EMEA", TeamRole::Manager));
+    assert_eq!(
+        (teams.items[0].name.as_str(), teams.items[0].role),
+        ("Sales EMEA", TeamRole::Manager)
+    );
     let members: TeamMemberList = app
-        .get(&format!("/api/v1/teams/{}/members", teams.items[0].team_id), &admin)
+        .get(
+            &format!("/api/v1/teams/{}/members", teams.items[0].team_id),
+            &admin,
+        )
         .await
         .json()
         .await
@@ -54,18 +83,31 @@ async fn an_admin_creates_a_team_and_adds_a_user_to_it_from_the_teams_tab() {
 #[tokio::test]
 async fn editing_a_profile_saves_and_a_stale_edit_offers_to_reload_instead_of_overwriting() {
     let app = spawn_app().await;
-    let Some(b) = browser::open().await else { return };
+    let Some(b) = browser::open().await else {
+        return;
+    };
     let admin = app.admin_token().await;
-    let ada = app.create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[Role::Learner]).await;
+    let ada = app
+        .create_user(
+            &admin,
+            "Ada",
+            "Lovelace",
+            "ada@example.com",
+            &[Role::Learner],
+        )
+        .await;
     b.sign_in(&app.address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
 
     // Clicking the name in the table opens the profile.
     b.wait_until("Ada is listed", || async {
-        b.texts("td.col-name").await.contains(&"Ada Lovelace".to_string())
+        b.texts("td.col-name")
+            .await
+            .contains(&"Ada Lovelace".to_string())
     })
     .await;
     b.click("td.col-name a").await;
-    b.wait_css("[role=tablist] #tab-profile[aria-selected=true]").await;
+    b.wait_css("[role=tablist] #tab-profile[aria-selected=true]")
+        .await;
     b.click("button#edit-profile").await;
     let first = b.wait_css("input#profile-first-name").await;
     first.clear().await.unwrap();
@@ -84,8 +126,17 @@ async fn editing_a_profile_saves_and_a_stale_edit_offers_to_reload_instead_of_ov
 
     b.click("button#save-profile").await;
     b.wait_css("#stale-warning").await;
-    let now: User = app.get(&format!("/api/v1/users/{}", ada.id), &admin).await.json().await.unwrap();
-    assert_eq!((now.first_name.as_str(), now.last_name.as_str()), ("Ada", "King"), "nothing overwritten");
+    let now: User = app
+        .get(&format!("/api/v1/users/{}", ada.id), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (now.first_name.as_str(), now.last_name.as_str()),
+        ("Ada", "King"),
+        "nothing overwritten"
+    );
 
     // Reload, then the same edit goes through.
     b.click("button#reload-profile").await;
@@ -95,35 +146,70 @@ async fn editing_a_profile_saves_and_a_stale_edit_offers_to_reload_instead_of_ov
     first.send_keys("Augusta").await.unwrap();
     b.click("button#save-profile").await;
     b.wait_until("the profile shows the new name", || async {
-        b.client.source().await.unwrap_or_default().contains("Augusta King")
+        b.client
+            .source()
+            .await
+            .unwrap_or_default()
+            .contains("Augusta King")
     })
     .await;
-    let now: User = app.get(&format!("/api/v1/users/{}", ada.id), &admin).await.json().await.unwrap();
-    assert_eq!((now.first_name.as_str(), now.last_name.as_str()), ("Augusta", "King"));
+    let now: User = app
+        .get(&format!("/api/v1/users/{}", ada.id), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (now.first_name.as_str(), now.last_name.as_str()),
+        ("Augusta", "King")
+    );
 }
 
 #[tokio::test]
 async fn a_manager_sees_only_their_teams_members_and_teams() {
     let app = spawn_app().await;
-    let Some(b) = browser::open().await else { return };
+    let Some(b) = browser::open().await else {
+        return;
+    };
     let admin = app.admin_token().await;
     let team = |name: &'static str| {
         let (app, admin) = (&app, admin.clone());
-        async move { app.post_json("/api/v1/teams", &admin, &json!({"name": name})).await.json::<Team>().await.unwrap() }
+        async move {
+            app.post_json("/api/v1/teams", &admin, &json!({"name": name}))
+                .await
+                .json::<Team>()
+                .await
+                .unwrap()
+        }
     };
     let mine = team("Mine").await;
     let theirs = team("Theirs").await;
-    let (manager, _) = app.user_with_password(&[Role::Manager], "manager@example.com").await;
-    let ada = app.create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[]).await;
-    let bob = app.create_user(&admin, "Bob", "Stranger", "bob@example.com", &[]).await;
-    for (t, u, role) in [(&mine, &manager, "manager"), (&mine, &ada, "member"), (&theirs, &bob, "member")] {
+    let (manager, _) = app
+        .user_with_password(&[Role::Manager], "manager@example.com")
+        .await;
+    let ada = app
+        .create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[])
+        .await;
+    let bob = app
+        .create_user(&admin, "Bob", "Stranger", "bob@example.com", &[])
+        .await;
+    for (t, u, role) in [
+        (&mine, &manager, "manager"),
+        (&mine, &ada, "member"),
+        (&theirs, &bob, "member"),
+    ] {
         let res = app
-            .post_json(&format!("/api/v1/teams/{}/members", t.id), &admin, &json!({"user_id": u.id, "role": role}))
+            .post_json(
+                &format!("/api/v1/teams/{}/members", t.id),
+                &admin,
+                &json!({"user_id": u.id, "role": role}),
+            )
             .await;
         assert_eq!(res.status(), 201);
     }
 
-    b.sign_in(&app.address, "manager@example.com", "a-good-password-42").await;
+    b.sign_in(&app.address, "manager@example.com", "a-good-password-42")
+        .await;
     b.wait_until("only the manager's team is listed", || async {
         let mut emails = b.texts("td.col-email").await;
         emails.sort();
