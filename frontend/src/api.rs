@@ -9,13 +9,17 @@
 use std::fmt;
 
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use leptos::prelude::*;
 use roster_types::{
-    CreateUserRequest, LoginRequest, Me, Problem, TokenResponse, User, UserList, UserListQuery,
+    AddTeamMemberRequest, CreateTeamRequest, CreateUserRequest, LoginRequest, Me, Problem, Team,
+    TeamAssignment, TeamList, TeamListQuery, TeamMember, TeamMemberList, TokenResponse,
+    UpdateTeamMembershipRequest, UpdateTeamRequest, UpdateUserRequest, User, UserList,
+    UserListQuery, UserTeam, UserTeamList,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
 use web_sys::{AbortController, AbortSignal};
 
 use crate::session::Session;
@@ -193,6 +197,19 @@ fn query_pairs(query: &impl Serialize) -> Result<Vec<(String, String)>, ApiError
         .collect())
 }
 
+/// `body` as JSON text, for [`Api::call`].
+fn to_json(body: &impl Serialize) -> Result<String, ApiError> {
+    serde_json::to_string(body).map_err(|_| ApiError::Unreadable)
+}
+
+/// A user with the `ETag` to send back as `If-Match` when changing them.
+async fn read_tagged_user(response: Response) -> Result<(User, String), ApiError> {
+    let tag = response.headers().get("ETag");
+    let user: User = read(response).await?;
+    let tag = tag.unwrap_or_else(|| format!("\"v{}\"", user.version));
+    Ok((user, tag))
+}
+
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
@@ -289,6 +306,234 @@ impl Api {
             })
             .await?;
         read(response).await
+    }
+
+    /// One user with their `ETag` (for [`Api::update_user`]).
+    pub async fn get_user(
+        &self,
+        id: Uuid,
+        abort: Option<&AbortSignal>,
+    ) -> Result<(User, String), ApiError> {
+        let response = self
+            .call(Method::GET, &format!("/users/{id}"), &[], None, None, abort)
+            .await?;
+        read_tagged_user(response).await
+    }
+
+    /// Changes a user, but only if they still are at version `etag`; otherwise
+    /// the answer is a 412 with code `stale_version`.
+    pub async fn update_user(
+        &self,
+        id: Uuid,
+        request: &UpdateUserRequest,
+        etag: &str,
+    ) -> Result<(User, String), ApiError> {
+        let body = to_json(request)?;
+        let response = self
+            .call(
+                Method::PATCH,
+                &format!("/users/{id}"),
+                &[],
+                Some(body),
+                Some(etag),
+                None,
+            )
+            .await?;
+        read_tagged_user(response).await
+    }
+
+    /// Suspends a user (admins only): signed out everywhere, cannot sign in.
+    pub async fn suspend_user(&self, id: Uuid) -> Result<(User, String), ApiError> {
+        let path = format!("/users/{id}/suspend");
+        let response = self
+            .call(Method::POST, &path, &[], None, None, None)
+            .await?;
+        read_tagged_user(response).await
+    }
+
+    /// Lets a suspended user sign in again (admins only).
+    pub async fn reactivate_user(&self, id: Uuid) -> Result<(User, String), ApiError> {
+        let path = format!("/users/{id}/reactivate");
+        let response = self
+            .call(Method::POST, &path, &[], None, None, None)
+            .await?;
+        read_tagged_user(response).await
+    }
+
+    /// The teams a user belongs to.
+    pub async fn list_user_teams(
+        &self,
+        id: Uuid,
+        abort: Option<&AbortSignal>,
+    ) -> Result<UserTeamList, ApiError> {
+        let path = format!("/users/{id}/teams");
+        read(
+            self.call(Method::GET, &path, &[], None, None, abort)
+                .await?,
+        )
+        .await
+    }
+
+    /// Puts a user in a team.
+    pub async fn add_user_team(
+        &self,
+        id: Uuid,
+        request: &TeamAssignment,
+    ) -> Result<UserTeam, ApiError> {
+        let path = format!("/users/{id}/teams");
+        let body = to_json(request)?;
+        read(
+            self.call(Method::POST, &path, &[], Some(body), None, None)
+                .await?,
+        )
+        .await
+    }
+
+    /// Changes a user's role in one of their teams.
+    pub async fn update_user_team(
+        &self,
+        id: Uuid,
+        team_id: Uuid,
+        request: &UpdateTeamMembershipRequest,
+    ) -> Result<UserTeam, ApiError> {
+        let path = format!("/users/{id}/teams/{team_id}");
+        let body = to_json(request)?;
+        read(
+            self.call(Method::PATCH, &path, &[], Some(body), None, None)
+                .await?,
+        )
+        .await
+    }
+
+    /// Takes a user out of a team.
+    pub async fn remove_user_team(&self, id: Uuid, team_id: Uuid) -> Result<(), ApiError> {
+        let path = format!("/users/{id}/teams/{team_id}");
+        read_empty(
+            self.call(Method::DELETE, &path, &[], None, None, None)
+                .await?,
+        )
+        .await
+    }
+
+    /// A page of teams (admins: all; managers: the ones they manage).
+    pub async fn list_teams(
+        &self,
+        query: &TeamListQuery,
+        abort: Option<&AbortSignal>,
+    ) -> Result<TeamList, ApiError> {
+        let pairs = query_pairs(query)?;
+        read(
+            self.call(Method::GET, "/teams", &pairs, None, None, abort)
+                .await?,
+        )
+        .await
+    }
+
+    /// Creates a team (admins only).
+    pub async fn create_team(&self, request: &CreateTeamRequest) -> Result<Team, ApiError> {
+        let body = to_json(request)?;
+        read(
+            self.call(Method::POST, "/teams", &[], Some(body), None, None)
+                .await?,
+        )
+        .await
+    }
+
+    /// One team.
+    pub async fn get_team(&self, id: Uuid, abort: Option<&AbortSignal>) -> Result<Team, ApiError> {
+        let path = format!("/teams/{id}");
+        read(
+            self.call(Method::GET, &path, &[], None, None, abort)
+                .await?,
+        )
+        .await
+    }
+
+    /// Renames or redescribes a team (admins only).
+    pub async fn update_team(
+        &self,
+        id: Uuid,
+        request: &UpdateTeamRequest,
+    ) -> Result<Team, ApiError> {
+        let path = format!("/teams/{id}");
+        let body = to_json(request)?;
+        read(
+            self.call(Method::PATCH, &path, &[], Some(body), None, None)
+                .await?,
+        )
+        .await
+    }
+
+    /// Deletes a team and its memberships, never its people (admins only).
+    pub async fn delete_team(&self, id: Uuid) -> Result<(), ApiError> {
+        let path = format!("/teams/{id}");
+        read_empty(
+            self.call(Method::DELETE, &path, &[], None, None, None)
+                .await?,
+        )
+        .await
+    }
+
+    /// The members of a team.
+    pub async fn list_team_members(
+        &self,
+        id: Uuid,
+        abort: Option<&AbortSignal>,
+    ) -> Result<TeamMemberList, ApiError> {
+        let path = format!("/teams/{id}/members");
+        read(
+            self.call(Method::GET, &path, &[], None, None, abort)
+                .await?,
+        )
+        .await
+    }
+
+    /// Adds someone to a team.
+    pub async fn add_team_member(
+        &self,
+        id: Uuid,
+        request: &AddTeamMemberRequest,
+    ) -> Result<TeamMember, ApiError> {
+        let path = format!("/teams/{id}/members");
+        let body = to_json(request)?;
+        read(
+            self.call(Method::POST, &path, &[], Some(body), None, None)
+                .await?,
+        )
+        .await
+    }
+
+    /// An authorized call: `method` on `path` with `query`, a JSON `body` and an
+    /// `If-Match` precondition when given.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<String>,
+        if_match: Option<&str>,
+        abort: Option<&AbortSignal>,
+    ) -> Result<Response, ApiError> {
+        let target = url(path);
+        self.authorized(|auth| {
+            let mut builder = RequestBuilder::new(&target)
+                .method(method.clone())
+                .header("Authorization", auth)
+                .abort_signal(abort);
+            if !query.is_empty() {
+                builder = builder.query(query.iter().map(|(name, value)| (name.as_str(), value)));
+            }
+            if let Some(tag) = if_match {
+                builder = builder.header("If-Match", tag);
+            }
+            match &body {
+                Some(json) => builder
+                    .header("Content-Type", "application/json")
+                    .body(json.as_str()),
+                None => builder.build(),
+            }
+        })
+        .await
     }
 
     /// Sends the request `build` makes for an `Authorization` header value; on a

@@ -12,11 +12,14 @@ pub mod routes;
 pub mod session;
 
 use leptos::prelude::*;
-use leptos_router::StaticSegment;
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::{ParamSegment, StaticSegment};
 
 use crate::components::shell::Shell;
-use crate::pages::{login::LoginPage, not_found::NotFound, users::UsersPage};
+use crate::pages::teams::{TeamsPage, detail::TeamDetailPage};
+use crate::pages::users::UsersPage;
+use crate::pages::users::detail::{UserDetailPage, UserRedirect};
+use crate::pages::{login::LoginPage, not_found::NotFound};
 use crate::routes::Page;
 
 /// Mounts the app on `<body>`.
@@ -38,6 +41,23 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment(Page::Login.segment()) view=LoginPage />
                 <ParentRoute path=StaticSegment("") view=Shell>
                     <Route path=StaticSegment(Page::Users.segment()) view=UsersPage />
+                    <Route
+                        path=(StaticSegment(Page::Users.segment()), ParamSegment("id"))
+                        view=UserRedirect
+                    />
+                    <Route
+                        path=(
+                            StaticSegment(Page::Users.segment()),
+                            ParamSegment("id"),
+                            ParamSegment("tab"),
+                        )
+                        view=UserDetailPage
+                    />
+                    <Route path=StaticSegment(Page::Teams.segment()) view=TeamsPage />
+                    <Route
+                        path=(StaticSegment(Page::Teams.segment()), ParamSegment("id"))
+                        view=TeamDetailPage
+                    />
                     <Route path=StaticSegment("") view=|| view! { <Redirect path=Page::Users /> } />
                 </ParentRoute>
             </Routes>

@@ -3,6 +3,54 @@
 use std::fmt;
 
 use leptos_router::location::Url;
+use uuid::Uuid;
+
+/// A tab of the user detail page, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserTab {
+    #[default]
+    Profile,
+    Enrollments,
+    Quizzes,
+    Teams,
+    Groups,
+}
+
+impl UserTab {
+    pub const ALL: [UserTab; 5] = [
+        UserTab::Profile,
+        UserTab::Enrollments,
+        UserTab::Quizzes,
+        UserTab::Teams,
+        UserTab::Groups,
+    ];
+
+    /// The path segment, e.g. `profile`.
+    pub const fn slug(self) -> &'static str {
+        match self {
+            UserTab::Profile => "profile",
+            UserTab::Enrollments => "enrollments",
+            UserTab::Quizzes => "quizzes",
+            UserTab::Teams => "teams",
+            UserTab::Groups => "groups",
+        }
+    }
+
+    /// The tab's visible name.
+    pub const fn label(self) -> &'static str {
+        match self {
+            UserTab::Profile => "Profile",
+            UserTab::Enrollments => "Enrollments",
+            UserTab::Quizzes => "Quizzes",
+            UserTab::Teams => "Teams",
+            UserTab::Groups => "Groups",
+        }
+    }
+
+    pub fn parse(slug: &str) -> Option<UserTab> {
+        UserTab::ALL.into_iter().find(|tab| tab.slug() == slug)
+    }
+}
 
 /// A screen of the app with its own address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,14 +59,21 @@ pub enum Page {
     Login,
     /// The Users table.
     Users,
+    /// One user, on one tab.
+    User(Uuid, UserTab),
+    /// The Teams table.
+    Teams,
+    /// One team and its members.
+    Team(Uuid),
 }
 
 impl Page {
-    /// The path segment the router matches, without the leading slash.
+    /// The first path segment, which the router matches, without the slash.
     pub const fn segment(self) -> &'static str {
         match self {
             Page::Login => "login",
-            Page::Users => "users",
+            Page::Users | Page::User(..) => "users",
+            Page::Teams | Page::Team(_) => "teams",
         }
     }
 
@@ -28,10 +83,14 @@ impl Page {
     }
 }
 
-/// Writes the absolute path, e.g. `/users`.
+/// Writes the absolute path, e.g. `/users` or `/users/<id>/profile`.
 impl fmt::Display for Page {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "/{}", self.segment())
+        match self {
+            Page::Login | Page::Users | Page::Teams => write!(f, "/{}", self.segment()),
+            Page::User(id, tab) => write!(f, "/{}/{id}/{}", self.segment(), tab.slug()),
+            Page::Team(id) => write!(f, "/{}/{id}", self.segment()),
+        }
     }
 }
 
@@ -79,6 +138,21 @@ mod tests {
     fn pages_render_as_absolute_paths() {
         assert_eq!(Page::Login.to_string(), "/login");
         assert_eq!(Page::Users.with_query("?page=2"), "/users?page=2");
+        assert_eq!(Page::Teams.to_string(), "/teams");
+        let id = Uuid::nil();
+        assert_eq!(
+            Page::User(id, UserTab::Teams).to_string(),
+            format!("/users/{id}/teams")
+        );
+        assert_eq!(Page::Team(id).to_string(), format!("/teams/{id}"));
+    }
+
+    #[test]
+    fn every_user_tab_round_trips_through_its_slug() {
+        for tab in UserTab::ALL {
+            assert_eq!(UserTab::parse(tab.slug()), Some(tab));
+        }
+        assert_eq!(UserTab::parse("settings"), None);
     }
 
     #[test]

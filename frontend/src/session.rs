@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_types::Me;
+use roster_types::{Me, Role};
 
 use crate::api::Api;
 
@@ -65,6 +65,20 @@ impl Session {
     /// The signed-in user (reactive), if any.
     pub fn me(&self) -> Option<Me> {
         self.me.get()
+    }
+
+    /// Whether the signed-in user is an admin (reactive). Only decides which
+    /// controls show; the server enforces permissions anyway.
+    pub fn is_admin(&self) -> bool {
+        self.me.with(|me| {
+            me.as_ref()
+                .is_some_and(|me| me.user.roles.contains(&Role::Admin))
+        })
+    }
+
+    /// The signed-in user's id (reactive), if any.
+    pub fn user_id(&self) -> Option<uuid::Uuid> {
+        self.me.with(|me| me.as_ref().map(|me| me.user.id))
     }
 
     /// The access token to send, if there is one (not reactive).

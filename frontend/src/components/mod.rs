@@ -1,12 +1,16 @@
 //! Pieces the pages share: the signed-in shell, form fields, the modal dialog,
-//! sortable table headers, pagination and the notice banner.
+//! sortable table headers, pagination, the notice banner, link tabs, the search
+//! box and the status badge.
 
 pub mod dialog;
 pub mod form_field;
 pub mod notice;
 pub mod pagination;
+pub mod search_box;
 pub mod shell;
 pub mod sort_header;
+pub mod status_badge;
+pub mod tabs;
 
 use leptos::prelude::document;
 

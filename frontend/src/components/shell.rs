@@ -93,6 +93,7 @@ fn SignedInFrame() -> impl IntoView {
                 </A>
                 <nav class="app-nav" aria-label="Main">
                     <A href=Page::Users.to_string()>"Users"</A>
+                    <A href=Page::Teams.to_string()>"Teams"</A>
                 </nav>
                 <div class="account">
                     <span id="current-user" class="current-user">

@@ -4,20 +4,43 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use roster_types::validate::validate_create_user;
-use roster_types::{CreateUserRequest, FieldError, Role, User};
+use roster_types::{CreateUserRequest, FieldError, Role, TeamAssignment, TeamRole, User};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
-use crate::api::{Api, ApiError};
+use crate::api::{Api, ApiError, abort_on_cleanup};
 use crate::components::dialog::Dialog;
 use crate::components::form_field::FormField;
 
+use super::user_teams::{role_options, team_picker_query};
+
 /// The form's fields in order: request field and input id.
-const FIELDS: [(&str, &str); 3] = [
+const FIELDS: [(&str, &str); 4] = [
     ("first_name", "new-first-name"),
     ("last_name", "new-last-name"),
     ("email", "new-email"),
+    ("teams", "add-team-row"),
 ];
+
+/// One row of the Teams section: the chosen team id (empty until chosen) and role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TeamRowState {
+    key: u32,
+    team: String,
+    role: TeamRole,
+}
+
+/// The rows that name a team, as assignments.
+fn assignments(rows: &[TeamRowState]) -> Vec<TeamAssignment> {
+    rows.iter()
+        .filter_map(|row| {
+            row.team.parse().ok().map(|team_id| TeamAssignment {
+                team_id,
+                role: row.role,
+            })
+        })
+        .collect()
+}
 
 fn role_hint(role: Role) -> &'static str {
     match role {
@@ -48,6 +71,8 @@ pub fn AddUserDialog(on_close: Callback<()>, on_created: Callback<User>) -> impl
     let last_name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let roles = RwSignal::new(vec![Role::Learner]);
+    let team_rows = RwSignal::new(Vec::<TeamRowState>::new());
+    let next_key = StoredValue::new(0_u32);
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let form_error = RwSignal::new(None::<String>);
     let error_of = move |field: &'static str| {
@@ -81,6 +106,7 @@ pub fn AddUserDialog(on_close: Callback<()>, on_created: Callback<User>) -> impl
             last_name: last_name.get_untracked(),
             email: email.get_untracked(),
             roles: roles.get_untracked(),
+            teams: team_rows.with_untracked(|rows| assignments(rows)),
         };
         form_error.set(None);
         match validate_create_user(&request) {
@@ -95,6 +121,7 @@ pub fn AddUserDialog(on_close: Callback<()>, on_created: Callback<User>) -> impl
                     last_name: valid.last_name,
                     email: valid.email,
                     roles: valid.roles,
+                    teams: valid.teams,
                 });
             }
         }
@@ -179,6 +206,7 @@ pub fn AddUserDialog(on_close: Callback<()>, on_created: Callback<User>) -> impl
                     {role_choices}
                     <p class="hint">"Someone with no role becomes a learner."</p>
                 </fieldset>
+                <TeamsSection rows=team_rows next_key error=error_of("teams") />
                 <div class="dialog-actions">
                     <button type="button" class="button" on:click=move |_| on_close.run(())>
                         "Cancel"
@@ -194,6 +222,148 @@ pub fn AddUserDialog(on_close: Callback<()>, on_created: Callback<User>) -> impl
                 </div>
             </form>
         </Dialog>
+    }
+}
+
+/// The optional Teams section: rows of (team, role) and "Add team".
+#[component]
+fn TeamsSection(
+    rows: RwSignal<Vec<TeamRowState>>,
+    next_key: StoredValue<u32>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let api = Api::expect();
+    let teams = LocalResource::new(move || {
+        let abort = abort_on_cleanup();
+        async move { api.list_teams(&team_picker_query(), abort.as_ref()).await }
+    });
+    let team_list = Memo::new(move |_| {
+        teams
+            .get()
+            .and_then(Result::ok)
+            .map(|list| list.items)
+            .unwrap_or_default()
+    });
+    let add_row = move |_| {
+        let key = next_key.get_value();
+        next_key.set_value(key + 1);
+        rows.update(|rows| {
+            rows.push(TeamRowState {
+                key,
+                team: String::new(),
+                role: TeamRole::Member,
+            })
+        });
+        // Focus the new row's team picker once it is in the page.
+        set_timeout(
+            move || {
+                if let Some(select) = document()
+                    .get_element_by_id(&format!("new-team-{key}"))
+                    .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+                {
+                    _ = select.focus();
+                }
+            },
+            std::time::Duration::ZERO,
+        );
+    };
+    let set_row = move |key: u32, change: Box<dyn FnOnce(&mut TeamRowState)>| {
+        rows.update(|rows| {
+            if let Some(row) = rows.iter_mut().find(|row| row.key == key) {
+                change(row);
+            }
+        });
+    };
+    view! {
+        <fieldset class="fieldset" aria-describedby=move || error.with(Option::is_some).then_some("new-teams-error")>
+            <legend>"Teams"</legend>
+            <p class="hint">"Optional. Put the person in teams right away."</p>
+            <For each=move || rows.get() key=|row| row.key let:row>
+                {
+                    let key = row.key;
+                    let team_id = format!("new-team-{key}");
+                    let role_id = format!("new-team-role-{key}");
+                    let chosen = move || rows.with(|rows| rows.iter().find(|r| r.key == key).map(|r| r.team.clone()).unwrap_or_default());
+                    let role = move || rows.with(|rows| rows.iter().find(|r| r.key == key).map_or(TeamRole::Member, |r| r.role));
+                    view! {
+                        <div class="team-row field-row align-end">
+                            <div class="field">
+                                <label for=team_id.clone()>"Team"</label>
+                                <select
+                                    id=team_id
+                                    class="new-team"
+                                    on:change=move |ev| {
+                                        let value = event_target_value(&ev);
+                                        set_row(key, Box::new(move |row| row.team = value));
+                                    }
+                                >
+                                    <option value="" prop:selected=move || chosen().is_empty()>
+                                        "Choose a team"
+                                    </option>
+                                    {move || {
+                                        team_list
+                                            .get()
+                                            .into_iter()
+                                            .map(|team| {
+                                                let value = team.id.to_string();
+                                                let is_chosen = chosen() == value;
+                                                view! {
+                                                    <option value=value prop:selected=is_chosen>
+                                                        {team.name}
+                                                    </option>
+                                                }
+                                            })
+                                            .collect_view()
+                                    }}
+                                </select>
+                            </div>
+                            <div class="field field-narrow">
+                                <label for=role_id.clone()>"Role"</label>
+                                <select
+                                    id=role_id
+                                    class="new-team-role"
+                                    on:change=move |ev| {
+                                        if let Some(next) = TeamRole::parse(&event_target_value(&ev)) {
+                                            set_row(key, Box::new(move |row| row.role = next));
+                                        }
+                                    }
+                                >
+                                    {role_options(role)}
+                                </select>
+                            </div>
+                            <button
+                                type="button"
+                                class="button button-small remove-team-row"
+                                aria-label="Remove this team"
+                                on:click=move |_| rows.update(|rows| rows.retain(|r| r.key != key))
+                            >
+                                "Remove"
+                            </button>
+                        </div>
+                    }
+                }
+            </For>
+            <button id="add-team-row" type="button" class="button button-small" on:click=add_row>
+                "Add team"
+            </button>
+            {move || {
+                teams
+                    .get()
+                    .and_then(Result::err)
+                    .map(|e| view! { <p class="hint">{format!("The list of teams could not be loaded. {e}")}</p> })
+            }}
+            {move || {
+                error
+                    .get()
+                    .map(|message| {
+                        view! {
+                            <p class="field-error" id="new-teams-error">
+                                {message}
+                            </p>
+                        }
+                    })
+            }}
+        </fieldset>
     }
 }
 
@@ -222,4 +392,33 @@ fn show_server_error(
     });
     errors.set(ours);
     errors.with_untracked(|ours| focus_first_invalid(ours));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_rows_with_a_chosen_team_are_sent() {
+        let team_id = uuid::Uuid::nil();
+        let rows = [
+            TeamRowState {
+                key: 0,
+                team: String::new(),
+                role: TeamRole::Member,
+            },
+            TeamRowState {
+                key: 1,
+                team: team_id.to_string(),
+                role: TeamRole::Manager,
+            },
+        ];
+        assert_eq!(
+            assignments(&rows),
+            [TeamAssignment {
+                team_id,
+                role: TeamRole::Manager
+            }]
+        );
+    }
 }

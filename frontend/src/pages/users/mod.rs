@@ -1,12 +1,15 @@
 //! The Users page: search, sort, paginate, and add a user.
 
 pub mod add_user;
+pub mod detail;
+pub mod profile;
 pub mod query;
+pub mod user_teams;
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
-use roster_types::{User, UserColumn, UserList};
+use roster_types::{User, UserColumn, UserList, UserStatus};
 use std::time::Duration;
 
 use crate::api::{Api, ApiError, abort_on_cleanup};
@@ -15,7 +18,7 @@ use crate::components::pagination::Pagination;
 use crate::components::set_page_title;
 use crate::components::sort_header::{SortDirection, SortHeader};
 use crate::format::{count_of, local_date, local_date_time};
-use crate::routes::{Page, query_param, query_string};
+use crate::routes::{Page, UserTab, query_param, query_string};
 
 use self::add_user::AddUserDialog;
 use self::query::{PER_PAGE_CHOICES, UsersQuery, column_key};
@@ -139,7 +142,10 @@ pub fn UsersPage() -> impl IntoView {
                 </button>
             </div>
             <Notice message=notice />
-            {search}
+            <div class="filters">
+                {search}
+                <Filters query go />
+            </div>
             <ErrorBoundary fallback=error_state>
                 <div class="results" aria-busy=move || busy().to_string()>
                     <div class="table-wrap">
@@ -275,6 +281,84 @@ fn search_box(query: Memo<UsersQuery>, go: Callback<(UsersQuery, bool)>) -> impl
     }
 }
 
+/// The team and status pickers; a change goes to the address (page 1).
+#[component]
+fn Filters(query: Memo<UsersQuery>, go: Callback<(UsersQuery, bool)>) -> impl IntoView {
+    let api = Api::expect();
+    let teams = LocalResource::new(move || {
+        let abort = abort_on_cleanup();
+        async move {
+            api.list_teams(&self::user_teams::team_picker_query(), abort.as_ref())
+                .await
+        }
+    });
+    let team_options = move || {
+        let selected = query.with(|q| q.team);
+        teams
+            .get()
+            .and_then(Result::ok)
+            .map(|list| list.items)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|team| {
+                let is_selected = selected == Some(team.id);
+                view! {
+                    <option value=team.id.to_string() prop:selected=is_selected>
+                        {team.name}
+                    </option>
+                }
+            })
+            .collect_view()
+    };
+    let status_options = UserStatus::ALL
+        .into_iter()
+        .map(|status| {
+            view! {
+                <option
+                    value=status.as_str()
+                    prop:selected=move || query.with(|q| q.status == Some(status))
+                >
+                    {status.label()}
+                </option>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="filter-row">
+            <div class="field field-narrow">
+                <label for="filter-team">"Team"</label>
+                <select
+                    id="filter-team"
+                    on:change=move |ev| {
+                        let team = event_target_value(&ev).parse().ok();
+                        go.run((query.get_untracked().in_team(team), false));
+                    }
+                >
+                    <option value="" prop:selected=move || query.with(|q| q.team.is_none())>
+                        "All teams"
+                    </option>
+                    {team_options}
+                </select>
+            </div>
+            <div class="field field-narrow">
+                <label for="filter-status">"Status"</label>
+                <select
+                    id="filter-status"
+                    on:change=move |ev| {
+                        let status = UserStatus::parse(&event_target_value(&ev));
+                        go.run((query.get_untracked().with_status(status), false));
+                    }
+                >
+                    <option value="" prop:selected=move || query.with(|q| q.status.is_none())>
+                        "Any status"
+                    </option>
+                    {status_options}
+                </select>
+            </div>
+        </div>
+    }
+}
+
 /// What to say when a loaded page has no rows.
 fn empty_state(loaded: &Loaded, go: Callback<(UsersQuery, bool)>) -> Option<AnyView> {
     if !loaded.list.items.is_empty() {
@@ -288,6 +372,15 @@ fn empty_state(loaded: &Loaded, go: Callback<(UsersQuery, bool)>) -> Option<AnyV
                 <button type="button" class="button" on:click=move |_| go.run((first.clone(), false))>
                     "Go to the first page"
                 </button>
+            </div>
+        }
+        .into_any()
+    } else if loaded.query.q.trim().is_empty()
+        && (loaded.query.team.is_some() || loaded.query.status.is_some())
+    {
+        view! {
+            <div class="state state-empty">
+                <p>"No users match these filters."</p>
             </div>
         }
         .into_any()
@@ -315,10 +408,13 @@ fn UserRow(user: User) -> impl IntoView {
     let thinkific_id = user
         .thinkific_user_id
         .map_or_else(|| "\u{2014}".to_string(), |id| id.to_string());
-    let view_label = format!("View {} (coming soon)", user.full_name);
+    let view_label = format!("View {}", user.full_name);
+    let profile = Page::User(user.id, UserTab::Profile).to_string();
     view! {
         <tr>
-            <td class="col-name">{user.full_name}</td>
+            <td class="col-name">
+                <a href=profile.clone()>{user.full_name}</a>
+            </td>
             <td class="col-email">{user.email}</td>
             <td class="col-thinkific-id">{thinkific_id}</td>
             <td class="col-created-at">
@@ -327,9 +423,9 @@ fn UserRow(user: User) -> impl IntoView {
                 </time>
             </td>
             <td class="col-actions">
-                <button type="button" class="button button-small" disabled aria-label=view_label>
+                <a class="button button-small" href=profile aria-label=view_label>
                     "View"
-                </button>
+                </a>
             </td>
         </tr>
     }

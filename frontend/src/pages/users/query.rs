@@ -1,7 +1,8 @@
 //! The Users table's state as it lives in the address bar (`q`, `sort`, `page`,
-//! `per_page`), so reload and Back keep it.
+//! `per_page`, `team_id`, `status`), so reload and Back keep it.
 
-use roster_types::{DEFAULT_PER_PAGE, UserColumn, UserListQuery, UserSort};
+use roster_types::{DEFAULT_PER_PAGE, UserColumn, UserListQuery, UserSort, UserStatus};
+use uuid::Uuid;
 
 /// The page sizes offered.
 pub const PER_PAGE_CHOICES: &[u32] = &[25, 50, 100];
@@ -35,6 +36,10 @@ pub struct UsersQuery {
     /// 1-based.
     pub page: u32,
     pub per_page: u32,
+    /// Only members of this team.
+    pub team: Option<Uuid>,
+    /// Only people with this status.
+    pub status: Option<UserStatus>,
 }
 
 impl Default for UsersQuery {
@@ -44,6 +49,8 @@ impl Default for UsersQuery {
             sort: UserSort::default(),
             page: 1,
             per_page: DEFAULT_PER_PAGE,
+            team: None,
+            status: None,
         }
     }
 }
@@ -67,6 +74,8 @@ impl UsersQuery {
                 .and_then(|size| size.parse().ok())
                 .filter(|size| PER_PAGE_CHOICES.contains(size))
                 .unwrap_or(defaults.per_page),
+            team: param("team_id").and_then(|id| id.parse().ok()),
+            status: param("status").as_deref().and_then(UserStatus::parse),
         }
     }
 
@@ -86,6 +95,12 @@ impl UsersQuery {
         if self.per_page != defaults.per_page {
             params.push(("per_page", self.per_page.to_string()));
         }
+        if let Some(team) = self.team {
+            params.push(("team_id", team.to_string()));
+        }
+        if let Some(status) = self.status {
+            params.push(("status", status.as_str().to_string()));
+        }
         params
     }
 
@@ -97,6 +112,8 @@ impl UsersQuery {
             sort: Some(self.sort),
             page: Some(self.page),
             per_page: Some(self.per_page),
+            team_id: self.team,
+            status: self.status,
             ..UserListQuery::default()
         }
     }
@@ -105,6 +122,24 @@ impl UsersQuery {
     pub fn searching(&self, q: String) -> Self {
         Self {
             q,
+            page: 1,
+            ..self.clone()
+        }
+    }
+
+    /// A new team filter starts on page 1.
+    pub fn in_team(&self, team: Option<Uuid>) -> Self {
+        Self {
+            team,
+            page: 1,
+            ..self.clone()
+        }
+    }
+
+    /// A new status filter starts on page 1.
+    pub fn with_status(&self, status: Option<UserStatus>) -> Self {
+        Self {
+            status,
             page: 1,
             ..self.clone()
         }
@@ -203,6 +238,30 @@ mod tests {
             UsersQuery::default().toggled(UserColumn::CreatedAt).sort,
             UserSort::CreatedAtAsc
         );
+    }
+
+    #[test]
+    fn filters_live_in_the_address_and_reach_the_request() {
+        let team = Uuid::nil();
+        let query = UsersQuery::default()
+            .on_page(3)
+            .in_team(Some(team))
+            .with_status(Some(UserStatus::Suspended));
+        assert_eq!(query.page, 1);
+        assert_eq!(
+            query.to_params(),
+            [
+                ("team_id", team.to_string()),
+                ("status", "suspended".to_string())
+            ]
+        );
+        let request = query.to_request();
+        assert_eq!(
+            (request.team_id, request.status),
+            (Some(team), Some(UserStatus::Suspended))
+        );
+        let broken = from(&[("team_id", "nope"), ("status", "asleep")]);
+        assert_eq!((broken.team, broken.status), (None, None));
     }
 
     #[test]

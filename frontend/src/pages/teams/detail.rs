@@ -1,0 +1,565 @@
+//! One team: its name, description and members; admins rename, delete and
+//! add members here.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use roster_types::validate::{check_team_description, check_team_name};
+use roster_types::{
+    AddTeamMemberRequest, Team, TeamMember, TeamRole, UpdateTeamRequest, User, UserListQuery,
+};
+use uuid::Uuid;
+
+use crate::api::{Api, abort_on_cleanup};
+use crate::components::dialog::Dialog;
+use crate::components::form_field::FormField;
+use crate::components::notice::Notice;
+use crate::components::set_page_title;
+use crate::format::{count_of, local_date, local_date_time};
+use crate::pages::users::user_teams::role_options;
+use crate::routes::{Page, UserTab};
+use crate::session::Session;
+
+use super::add_team::DescriptionField;
+use super::focus;
+
+/// How long typing in the member search must pause before it runs.
+const MEMBER_SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
+/// How many people the member search offers.
+const MEMBER_SEARCH_SIZE: u32 = 10;
+
+/// `/teams/{id}`.
+#[component]
+pub fn TeamDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id =
+        Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok())));
+    move || match id.get() {
+        Some(id) => view! { <TeamView id /> }.into_any(),
+        None => view! { <TeamMissing /> }.into_any(),
+    }
+}
+
+#[component]
+fn TeamMissing() -> impl IntoView {
+    set_page_title("Team not found");
+    view! {
+        <section class="page">
+            <h1>"Team not found"</h1>
+            <p>"This team does not exist, or is not one you manage."</p>
+            <p>
+                <A href=Page::Teams.to_string()>"Back to Teams"</A>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn TeamView(id: Uuid) -> impl IntoView {
+    let api = Api::expect();
+    let session = Session::expect();
+    let is_admin = Memo::new(move |_| session.is_admin());
+    let team_loader = LocalResource::new(move || {
+        let abort = abort_on_cleanup();
+        async move { api.get_team(id, abort.as_ref()).await }
+    });
+    let members = LocalResource::new(move || {
+        let abort = abort_on_cleanup();
+        async move { api.list_team_members(id, abort.as_ref()).await }
+    });
+    let team = RwSignal::new(None::<Team>);
+    Effect::new(move |_| {
+        if let Some(Ok(loaded)) = team_loader.get() {
+            set_page_title(&loaded.name);
+            team.set(Some(loaded));
+        }
+    });
+    let notice = RwSignal::new(None::<String>);
+    let editing = RwSignal::new(false);
+    let deleting = RwSignal::new(false);
+    let refresh = Callback::new(move |()| {
+        team_loader.refetch();
+        members.refetch();
+    });
+
+    let show = move |read: fn(&Team) -> String| {
+        move || team.with(|t| t.as_ref().map(read).unwrap_or_default())
+    };
+
+    // Only whether the team is loaded: edits to it must not rebuild the page.
+    let has_team = Memo::new(move |_| team.with(Option::is_some));
+    let body = move || {
+        if !has_team.get() {
+            return match team_loader.get() {
+                Some(Err(error)) if error.problem().is_some_and(|p| p.status == 404) => {
+                    view! { <TeamMissing /> }.into_any()
+                }
+                Some(Err(error)) => view! {
+                    <div class="state state-error" role="alert">
+                        <p>"The team could not be loaded. " {error.to_string()}</p>
+                        <button type="button" class="button" on:click=move |_| team_loader.refetch()>
+                            "Retry"
+                        </button>
+                    </div>
+                }
+                .into_any(),
+                _ => view! { <p class="state state-loading">"Loading the team…"</p> }.into_any(),
+            };
+        }
+        view! {
+            <header class="page-header">
+                <div>
+                    <h1 id="team-heading">{show(|t| t.name.clone())}</h1>
+                    <p id="team-description" class="subtle">
+                        {move || team.with(|t| t.as_ref().map(|t| if t.description.is_empty() { "No description.".to_string() } else { t.description.clone() }))}
+                    </p>
+                    <p id="team-member-count" class="subtle">
+                        {show(|t| count_of(t.member_count, "member", "members"))}
+                    </p>
+                </div>
+                <Show when=move || is_admin.get()>
+                    <div class="actions-row">
+                        <button id="edit-team" type="button" class="button" aria-expanded=move || editing.get().to_string() on:click=move |_| editing.update(|e| *e = !*e)>
+                            "Edit team"
+                        </button>
+                        <button id="delete-team" type="button" class="button button-danger" aria-haspopup="dialog" on:click=move |_| deleting.set(true)>
+                            "Delete team"
+                        </button>
+                    </div>
+                </Show>
+            </header>
+            <Show when=move || editing.get() && is_admin.get()>
+                <EditTeam team editing notice />
+            </Show>
+            <Notice message=notice />
+            <MembersTable members />
+            <Show when=move || is_admin.get()>
+                <AddMember team_id=id notice on_added=refresh />
+            </Show>
+            <Show when=move || deleting.get()>
+                <DeleteTeam team deleting />
+            </Show>
+        }
+        .into_any()
+    };
+
+    view! {
+        <section class="page" aria-labelledby="team-heading">
+            <p class="back-link">
+                <A href=Page::Teams.to_string()>"← All teams"</A>
+            </p>
+            {body}
+        </section>
+    }
+}
+
+#[component]
+fn MembersTable(
+    members: LocalResource<Result<roster_types::TeamMemberList, crate::api::ApiError>>,
+) -> impl IntoView {
+    let rows = move || {
+        members.get().and_then(Result::ok).map(|list| {
+            list.items
+                .into_iter()
+                .map(|member| view! { <MemberRow member /> })
+                .collect_view()
+        })
+    };
+    view! {
+        <h2 class="section-title">"Members"</h2>
+        {move || {
+            members
+                .get()
+                .and_then(Result::err)
+                .map(|error| {
+                    view! {
+                        <div class="state state-error" role="alert">
+                            <p>"The members could not be loaded. " {error.to_string()}</p>
+                            <button type="button" class="button" on:click=move |_| members.refetch()>
+                                "Retry"
+                            </button>
+                        </div>
+                    }
+                })
+        }}
+        <div class="table-wrap">
+            <table id="team-members" class="table" aria-busy=move || members.with(Option::is_none).to_string()>
+                <caption class="visually-hidden">"Members of this team"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Added"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        {move || {
+            members
+                .get()
+                .and_then(Result::ok)
+                .filter(|list| list.items.is_empty())
+                .map(|_| {
+                    view! {
+                        <div class="state state-empty">
+                            <p>"Nobody is in this team yet."</p>
+                        </div>
+                    }
+                })
+        }}
+    }
+}
+
+#[component]
+fn MemberRow(member: TeamMember) -> impl IntoView {
+    view! {
+        <tr>
+            <td class="col-name">
+                <a href=Page::User(member.user_id, UserTab::Profile).to_string()>{member.full_name}</a>
+            </td>
+            <td class="col-email">{member.email}</td>
+            <td class="col-role">{member.role.label()}</td>
+            <td class="col-added-at">
+                <time datetime=member.added_at.to_rfc3339() title=local_date_time(member.added_at)>
+                    {local_date(member.added_at)}
+                </time>
+            </td>
+        </tr>
+    }
+}
+
+/// Rename or redescribe the team (admins).
+#[component]
+fn EditTeam(
+    team: RwSignal<Option<Team>>,
+    editing: RwSignal<bool>,
+    notice: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let api = Api::expect();
+    let start = team.get_untracked();
+    let name = RwSignal::new(start.as_ref().map(|t| t.name.clone()).unwrap_or_default());
+    let description = RwSignal::new(
+        start
+            .as_ref()
+            .map(|t| t.description.clone())
+            .unwrap_or_default(),
+    );
+    let name_error = RwSignal::new(None::<String>);
+    let description_error = RwSignal::new(None::<String>);
+    let form_error = RwSignal::new(None::<String>);
+    let save = Action::new_local(move |(id, request): &(Uuid, UpdateTeamRequest)| {
+        let (id, request) = (*id, request.clone());
+        async move { api.update_team(id, &request).await }
+    });
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(saved)) => {
+            notice.set(Some(format!("\u{201c}{}\u{201d} was saved.", saved.name)));
+            set_page_title(&saved.name);
+            team.set(Some(saved));
+            editing.set(false);
+            focus("edit-team");
+        }
+        Some(Err(error)) => {
+            let on_name = error.field_error("name").map(str::to_owned).or_else(|| {
+                (error.code() == Some("team_name_taken"))
+                    .then(|| "A team with this name already exists.".to_string())
+            });
+            let on_description = error.field_error("description").map(str::to_owned);
+            if on_name.is_none() && on_description.is_none() {
+                form_error.set(Some(error.to_string()));
+            } else if on_name.is_some() {
+                focus("edit-team-name");
+            }
+            name_error.set(on_name);
+            description_error.set(on_description);
+        }
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(current) = team.get_untracked() else {
+            return;
+        };
+        if save.pending().get_untracked() {
+            return;
+        }
+        let new_name = name.get_untracked().trim().to_string();
+        let new_description = description.get_untracked().trim().to_string();
+        form_error.set(None);
+        name_error.set(check_team_name(&new_name).err());
+        description_error.set(check_team_description(&new_description).err());
+        if name_error.with_untracked(Option::is_some) {
+            focus("edit-team-name");
+            return;
+        }
+        if description_error.with_untracked(Option::is_some) {
+            focus("edit-team-description");
+            return;
+        }
+        let request = UpdateTeamRequest {
+            name: (new_name != current.name).then_some(new_name),
+            description: (new_description != current.description).then_some(new_description),
+        };
+        if request == UpdateTeamRequest::default() {
+            editing.set(false);
+            focus("edit-team");
+            return;
+        }
+        save.dispatch_local((current.id, request));
+    };
+    view! {
+        <form class="form panel-form" id="edit-team-form" novalidate on:submit=on_submit aria-labelledby="edit-team-title">
+            <h2 class="section-title" id="edit-team-title">"Edit team"</h2>
+            {move || form_error.get().map(|m| view! { <div class="banner banner-error" role="alert">{m}</div> })}
+            <FormField id="edit-team-name" label="Name" name="name" autocomplete="off" value=name error=name_error />
+            <DescriptionField id="edit-team-description" value=description error=description_error />
+            <div class="actions-row">
+                <button id="save-team" type="submit" class="button button-primary" disabled=move || save.pending().get()>
+                    {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                </button>
+                <button type="button" class="button" on:click=move |_| { editing.set(false); focus("edit-team"); }>
+                    "Cancel"
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// Confirms and deletes the team, then goes to the Teams page.
+#[component]
+fn DeleteTeam(team: RwSignal<Option<Team>>, deleting: RwSignal<bool>) -> impl IntoView {
+    let api = Api::expect();
+    let navigate = use_navigate();
+    let error = RwSignal::new(None::<String>);
+    let delete = Action::new_local(move |id: &Uuid| {
+        let id = *id;
+        async move { api.delete_team(id).await }
+    });
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(())) => navigate(&Page::Teams.to_string(), NavigateOptions::default()),
+        Some(Err(failure)) => error.set(Some(failure.to_string())),
+        None => {}
+    });
+    let message = move || {
+        team.with(|t| {
+            t.as_ref().map(|t| {
+                format!(
+                    "Deleting \u{201c}{}\u{201d} removes its {}. The people stay in Roster.",
+                    t.name,
+                    count_of(t.member_count, "membership", "memberships")
+                )
+            })
+        })
+    };
+    view! {
+        <Dialog id="delete-team-dialog" title="Delete team" on_close=Callback::new(move |()| deleting.set(false))>
+            <p id="delete-team-message">{message}</p>
+            {move || error.get().map(|m| view! { <p class="banner banner-error" role="alert">{m}</p> })}
+            <div class="dialog-actions">
+                <button type="button" class="button" data-autofocus on:click=move |_| deleting.set(false)>
+                    "Cancel"
+                </button>
+                <button
+                    id="confirm-delete-team"
+                    type="button"
+                    class="button button-danger"
+                    disabled=move || delete.pending().get()
+                    on:click=move |_| {
+                        if let Some(id) = team.with_untracked(|t| t.as_ref().map(|t| t.id)) {
+                            delete.dispatch_local(id);
+                        }
+                    }
+                >
+                    {move || if delete.pending().get() { "Deleting…" } else { "Delete team" }}
+                </button>
+            </div>
+        </Dialog>
+    }
+}
+
+/// Finds a person by name or email and adds them with a role (admins).
+#[component]
+fn AddMember(
+    team_id: Uuid,
+    notice: RwSignal<Option<String>>,
+    on_added: Callback<()>,
+) -> impl IntoView {
+    let api = Api::expect();
+    let text = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let chosen = RwSignal::new(None::<User>);
+    let role = RwSignal::new(TeamRole::Member);
+    let error = RwSignal::new(None::<String>);
+    let timer = StoredValue::new(None::<TimeoutHandle>);
+    let cancel_timer = move || {
+        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
+            handle.clear();
+        }
+    };
+    on_cleanup(cancel_timer);
+
+    let results = LocalResource::new(move || {
+        let q = search.get();
+        let abort = abort_on_cleanup();
+        async move {
+            if q.trim().is_empty() {
+                return Ok(Vec::new());
+            }
+            let query = UserListQuery {
+                q: Some(q.trim().to_string()),
+                per_page: Some(MEMBER_SEARCH_SIZE),
+                ..UserListQuery::default()
+            };
+            api.list_users(&query, abort.as_ref())
+                .await
+                .map(|list| list.items)
+        }
+    });
+
+    let add = Action::new_local(move |request: &AddTeamMemberRequest| {
+        let request = request.clone();
+        async move { api.add_team_member(team_id, &request).await }
+    });
+    Effect::new(move |_| match add.value().get() {
+        Some(Ok(member)) => {
+            error.set(None);
+            chosen.set(None);
+            text.set(String::new());
+            search.set(String::new());
+            notice.set(Some(format!("{} was added.", member.full_name)));
+            on_added.run(());
+            focus("member-search");
+        }
+        Some(Err(failure)) => error.set(Some(match failure.code() {
+            Some("already_member") => "This person is already in the team.".to_string(),
+            _ => failure.to_string(),
+        })),
+        None => {}
+    });
+
+    let options = move || {
+        results.get().map(|result| match result {
+            Ok(users) if users.is_empty() && !search.with(|s| s.trim().is_empty()) => view! {
+                <p class="hint" id="member-no-results">"Nobody matches."</p>
+            }
+            .into_any(),
+            Ok(users) => view! {
+                <ul class="member-options" id="member-options" aria-label="Matching people">
+                    {users
+                        .into_iter()
+                        .map(|user| {
+                            let id = user.id;
+                            let label = format!("{} \u{2014} {}", user.full_name, user.email);
+                            view! {
+                                <li>
+                                    <button
+                                        type="button"
+                                        class="member-option"
+                                        data-user-id=id.to_string()
+                                        aria-pressed=move || chosen.with(|c| c.as_ref().is_some_and(|c| c.id == id)).to_string()
+                                        on:click=move |_| {
+                                            chosen.set(Some(user.clone()));
+                                            error.set(None);
+                                        }
+                                    >
+                                        {label}
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            }
+            .into_any(),
+            Err(failure) => view! {
+                <p class="field-error" role="alert">{format!("The search failed. {failure}")}</p>
+            }
+            .into_any(),
+        })
+    };
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if add.pending().get_untracked() {
+            return;
+        }
+        match chosen.get_untracked() {
+            Some(user) => {
+                error.set(None);
+                add.dispatch_local(AddTeamMemberRequest {
+                    user_id: user.id,
+                    role: role.get_untracked(),
+                });
+            }
+            None => {
+                error.set(Some("Search for a person and choose them first.".into()));
+                focus("member-search");
+            }
+        }
+    };
+
+    view! {
+        <form class="form panel-form" id="add-member-form" novalidate on:submit=on_submit aria-labelledby="add-member-title">
+            <h2 class="section-title" id="add-member-title">"Add member"</h2>
+            <div class="field">
+                <label for="member-search">"Find a person"</label>
+                <input
+                    id="member-search"
+                    type="search"
+                    autocomplete="off"
+                    placeholder="Name or email"
+                    aria-controls="member-options"
+                    prop:value=move || text.get()
+                    on:input=move |ev| {
+                        text.set(event_target_value(&ev));
+                        cancel_timer();
+                        let handle = set_timeout_with_handle(
+                            move || {
+                                timer.set_value(None);
+                                search.set(text.get_untracked());
+                            },
+                            MEMBER_SEARCH_DEBOUNCE,
+                        );
+                        timer.set_value(handle.ok());
+                    }
+                    on:keydown=move |ev: web_sys::KeyboardEvent| {
+                        // Enter searches at once rather than submitting the form.
+                        if ev.key() == "Enter" {
+                            ev.prevent_default();
+                            cancel_timer();
+                            search.set(text.get_untracked());
+                        }
+                    }
+                />
+            </div>
+            {options}
+            <p id="member-chosen" class="hint" aria-live="polite">
+                {move || chosen.with(|c| c.as_ref().map(|u| format!("Selected: {} ({})", u.full_name, u.email)))}
+            </p>
+            <div class="field-row align-end">
+                <div class="field field-narrow">
+                    <label for="member-role">"Role"</label>
+                    <select
+                        id="member-role"
+                        on:change=move |ev| {
+                            if let Some(next) = TeamRole::parse(&event_target_value(&ev)) {
+                                role.set(next);
+                            }
+                        }
+                    >
+                        {role_options(move || role.get())}
+                    </select>
+                </div>
+                <button id="add-member" type="submit" class="button button-primary" disabled=move || add.pending().get()>
+                    {move || if add.pending().get() { "Adding…" } else { "Add member" }}
+                </button>
+            </div>
+            {move || error.get().map(|m| view! { <p id="add-member-error" class="field-error" role="alert">{m}</p> })}
+        </form>
+    }
+}

@@ -1,0 +1,223 @@
+//! One user: header with name, email and status, then tabs (Profile,
+//! Enrollments, Quizzes, Teams, Groups), each with its own address.
+
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::components::{A, Redirect};
+use leptos_router::hooks::use_params_map;
+use roster_types::{User, UserStatus};
+use uuid::Uuid;
+
+use crate::api::{Api, ApiError, abort_on_cleanup};
+use crate::components::set_page_title;
+use crate::components::status_badge::StatusBadge;
+use crate::components::tabs::{TabSpec, Tabs};
+use crate::routes::{Page, UserTab};
+
+use super::profile::ProfileTab;
+use super::user_teams::UserTeamsTab;
+
+/// The tabs, in [`UserTab::ALL`] order.
+const TABS: [TabSpec; 5] = [
+    TabSpec {
+        id: "tab-profile",
+        label: "Profile",
+    },
+    TabSpec {
+        id: "tab-enrollments",
+        label: "Enrollments",
+    },
+    TabSpec {
+        id: "tab-quizzes",
+        label: "Quizzes",
+    },
+    TabSpec {
+        id: "tab-teams",
+        label: "Teams",
+    },
+    TabSpec {
+        id: "tab-groups",
+        label: "Groups",
+    },
+];
+
+/// A user as loaded, with the `ETag` that edits must send back.
+pub type TaggedUser = (User, String);
+
+/// `/users/{id}`: sends people on to the Profile tab.
+#[component]
+pub fn UserRedirect() -> impl IntoView {
+    let params = use_params_map();
+    let id = params.with_untracked(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
+    match id {
+        Some(id) => {
+            let options = NavigateOptions {
+                replace: true,
+                ..NavigateOptions::default()
+            };
+            view! { <Redirect path=Page::User(id, UserTab::Profile).to_string() options /> }
+                .into_any()
+        }
+        None => view! { <UserMissing /> }.into_any(),
+    }
+}
+
+#[component]
+fn UserMissing() -> impl IntoView {
+    set_page_title("User not found");
+    view! {
+        <section class="page">
+            <h1>"User not found"</h1>
+            <p>"This person does not exist, or is not in a team you manage."</p>
+            <p>
+                <A href=Page::Users.to_string()>"Back to Users"</A>
+            </p>
+        </section>
+    }
+}
+
+/// `/users/{id}/{tab}`.
+#[component]
+pub fn UserDetailPage() -> impl IntoView {
+    let api = Api::expect();
+    let params = use_params_map();
+    let id =
+        Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok())));
+    let tab = Memo::new(move |_| params.with(|p| p.get("tab").and_then(|t| UserTab::parse(&t))));
+
+    let tab_known = Memo::new(move |_| tab.with(Option::is_some));
+
+    let loader = LocalResource::new(move || {
+        let id = id.get();
+        let abort = abort_on_cleanup();
+        async move {
+            match id {
+                Some(id) => api.get_user(id, abort.as_ref()).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    });
+    // The user on screen; edits replace it with the server's answer.
+    let current = RwSignal::new(None::<TaggedUser>);
+    Effect::new(move |_| {
+        if let Some(Ok(Some(loaded))) = loader.get() {
+            current.set(Some(loaded));
+        }
+    });
+    let reload = Callback::new(move |()| loader.refetch());
+    let failure = Memo::new(move |_| loader.get().and_then(Result::err));
+    // Whether `current` is the user the address names (not the previous one).
+    let ready = Memo::new(move |_| {
+        let id = id.get();
+        current.with(|c| c.as_ref().map(|(user, _)| user.id)) == id && id.is_some()
+    });
+    Effect::new(move |_| {
+        if let Some(name) = current.with(|c| c.as_ref().map(|(user, _)| user.full_name.clone())) {
+            set_page_title(&name);
+        }
+    });
+
+    let field = move |read: fn(&User) -> String| {
+        move || current.with(|c| c.as_ref().map(|(user, _)| read(user)).unwrap_or_default())
+    };
+    let status = Signal::derive(move || {
+        current.with(|c| {
+            c.as_ref()
+                .map_or(UserStatus::Active, |(user, _)| user.status)
+        })
+    });
+
+    let body = move || {
+        // Reads only whether the tab exists, so moving between tabs keeps the
+        // tab list (and keyboard focus) in place.
+        let (Some(id), true) = (id.get(), tab_known.get()) else {
+            return view! { <UserMissing /> }.into_any();
+        };
+        if let Some(error) = failure.get().filter(|_| !ready.get()) {
+            return load_error(&error, loader).into_any();
+        }
+        if !ready.get() {
+            return view! { <p class="state state-loading">"Loading the user…"</p> }.into_any();
+        }
+        let selected = Signal::derive(move || {
+            tab.get()
+                .and_then(|t| UserTab::ALL.iter().position(|x| *x == t))
+                .unwrap_or(0)
+        });
+        let href =
+            Callback::new(move |index: usize| Page::User(id, UserTab::ALL[index]).to_string());
+        view! {
+            <header class="page-header profile-header">
+                <div class="profile-identity">
+                    <h1 id="user-heading">{field(|u| u.full_name.clone())}</h1>
+                    <p id="user-email" class="subtle">{field(|u| u.email.clone())}</p>
+                </div>
+                <span id="user-status">
+                    <StatusBadge status />
+                </span>
+            </header>
+            <Tabs label="About this person" tabs=&TABS href selected panel_id="user-tab-panel">
+                {move || tab_panel(id, tab.get().unwrap_or_default(), current, reload)}
+            </Tabs>
+        }
+        .into_any()
+    };
+
+    view! {
+        <section class="page" aria-labelledby="user-heading">
+            <p class="back-link">
+                <A href=Page::Users.to_string()>"← All users"</A>
+            </p>
+            {body}
+        </section>
+    }
+}
+
+fn tab_panel(
+    id: Uuid,
+    tab: UserTab,
+    current: RwSignal<Option<TaggedUser>>,
+    reload: Callback<()>,
+) -> AnyView {
+    match tab {
+        UserTab::Profile => view! { <ProfileTab current reload /> }.into_any(),
+        UserTab::Teams => view! { <UserTeamsTab user_id=id /> }.into_any(),
+        UserTab::Enrollments => coming(
+            "Courses this person is enrolled in on Thinkific will appear here once Thinkific is connected.",
+        ),
+        UserTab::Quizzes => coming(
+            "This person's quiz attempts and scores from Thinkific will appear here once Thinkific is connected.",
+        ),
+        UserTab::Groups => coming(
+            "The Thinkific groups this person belongs to will appear here once Thinkific is connected.",
+        ),
+    }
+}
+
+fn coming(sentence: &'static str) -> AnyView {
+    view! {
+        <div class="state state-empty">
+            <p>{sentence}</p>
+        </div>
+    }
+    .into_any()
+}
+
+fn load_error(
+    error: &ApiError,
+    loader: LocalResource<Result<Option<TaggedUser>, ApiError>>,
+) -> impl IntoView {
+    let message = if error.problem().is_some_and(|p| p.status == 404) {
+        "This person does not exist, or is not in a team you manage.".to_string()
+    } else {
+        format!("The user could not be loaded. {error}")
+    };
+    view! {
+        <div class="state state-error" role="alert">
+            <p>{message}</p>
+            <button type="button" class="button" on:click=move |_| loader.refetch()>
+                "Retry"
+            </button>
+        </div>
+    }
+}
