@@ -86,6 +86,7 @@ async fn malformed_json_wrong_content_type_and_oversized_bodies_are_problems() {
         .unwrap();
     let body = problem(wrong_shape, 422).await;
     assert_eq!(body.code, "validation_failed");
+    assert!(body.field_error("first_name").is_some(), "{body:?}");
 
     let missing = app
         .client
@@ -97,6 +98,24 @@ async fn malformed_json_wrong_content_type_and_oversized_bodies_are_problems() {
         .unwrap();
     let body = problem(missing, 422).await;
     assert!(body.field_error("last_name").is_some(), "{body:?}");
+}
+
+#[tokio::test]
+async fn a_wrong_value_deep_in_the_body_is_named_by_its_path() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let res = app
+        .post_json(
+            "/api/v1/users",
+            &token,
+            &json!({"first_name": "A", "last_name": "B", "email": "a@b.co",
+                    "teams": [{"team_id": uuid::Uuid::now_v7(), "role": "captain"}]}),
+        )
+        .await;
+
+    let body = problem(res, 422).await;
+    assert!(body.field_error("teams[0].role").is_some(), "{body:?}");
 }
 
 #[tokio::test]

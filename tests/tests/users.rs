@@ -129,7 +129,11 @@ async fn an_unknown_role_is_a_validation_problem() {
         .await;
 
     let body = problem(res, 422).await;
-    assert!(body.errors[0].message.contains("overlord"), "{body:?}");
+    assert!(
+        body.field_error("roles[0]")
+            .is_some_and(|m| m.contains("overlord")),
+        "{body:?}"
+    );
 }
 
 #[tokio::test]

@@ -169,60 +169,6 @@ impl ResponseError for ApiError {
     }
 }
 
-/// Maps JSON body errors: too large (413), wrong media type (415), broken JSON
-/// (400), JSON of the wrong shape (422).
-pub fn json_error(
-    err: actix_web::error::JsonPayloadError,
-    _req: &actix_web::HttpRequest,
-) -> actix_web::Error {
-    use actix_web::error::JsonPayloadError as J;
-    let api = match &err {
-        J::OverflowKnownLength { limit, .. } | J::Overflow { limit } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("The request body is larger than {limit} bytes."),
-        ),
-        J::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Send the body as JSON with Content-Type: application/json.",
-        ),
-        J::Deserialize(e) if e.is_data() => ApiError::validation(vec![FieldError::new(
-            field_of_serde_message(&e.to_string()).unwrap_or_else(|| "body".into()),
-            human_serde_message(&e.to_string()),
-        )]),
-        J::Deserialize(_) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            "The request body is not valid JSON.",
-        ),
-        _ => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "The request body could not be read.",
-        ),
-    };
-    api.into()
-}
-
-/// serde names a missing field as "missing field `x`".
-fn field_of_serde_message(msg: &str) -> Option<String> {
-    let start = msg.find('`')? + 1;
-    let end = start + msg[start..].find('`')?;
-    msg.starts_with("missing field")
-        .then(|| msg[start..end].to_string())
-}
-
-/// serde's message without the " at line 1 column 20" tail.
-fn human_serde_message(msg: &str) -> String {
-    let base = msg.split(" at line ").next().unwrap_or(msg);
-    let mut s = base.to_string();
-    if let Some(first) = s.get_mut(0..1) {
-        first.make_ascii_uppercase();
-    }
-    s + "."
-}
-
 /// A path segment that does not parse (a malformed id) names nothing that exists.
 pub fn path_error(
     err: actix_web::error::PathError,

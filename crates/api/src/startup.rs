@@ -16,7 +16,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Config;
-use crate::error::{json_error, path_error, query_error};
+use crate::error::{path_error, query_error};
 use crate::fallback::{KnownRoutes, api_fallback};
 use crate::routes::HttpSettings;
 
@@ -177,11 +177,8 @@ impl Application {
                 .app_data(roster_data.clone())
                 .app_data(settings.clone())
                 .app_data(known.clone())
-                .app_data(
-                    web::JsonConfig::default()
-                        .limit(json_limit)
-                        .error_handler(json_error),
-                )
+                .app_data(crate::json::JsonLimit(json_limit))
+                .app_data(web::PayloadConfig::new(json_limit + 1))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .wrap(Compress::default())

@@ -63,7 +63,7 @@ pub async fn login(
     roster: web::Data<Roster>,
     settings: web::Data<HttpSettings>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: crate::json::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ip = client_ip(&req, settings.trust_proxy_headers);
     let session =

@@ -59,7 +59,7 @@ pub async fn list(
 pub async fn create(
     roster: web::Data<Roster>,
     actor: Authenticated,
-    body: web::Json<CreateTeamRequest>,
+    body: crate::json::Json<CreateTeamRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let team = roster_domain::teams::create(&roster, &actor.0, &body).await?;
     Ok(HttpResponse::Created()
@@ -112,7 +112,7 @@ pub async fn update(
     roster: web::Data<Roster>,
     actor: Authenticated,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateTeamRequest>,
+    body: crate::json::Json<UpdateTeamRequest>,
 ) -> Result<web::Json<Team>, ApiError> {
     Ok(web::Json(
         roster_domain::teams::update(&roster, &actor.0, *id, &body).await?,
@@ -186,7 +186,7 @@ pub async fn add_member(
     roster: web::Data<Roster>,
     actor: Authenticated,
     id: web::Path<Uuid>,
-    body: web::Json<AddTeamMemberRequest>,
+    body: crate::json::Json<AddTeamMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let member =
         roster_domain::teams::add_member(&roster, &actor.0, *id, body.user_id, body.role).await?;

@@ -53,7 +53,7 @@ pub async fn add(
     roster: web::Data<Roster>,
     actor: Authenticated,
     id: web::Path<Uuid>,
-    body: web::Json<TeamAssignment>,
+    body: crate::json::Json<TeamAssignment>,
 ) -> Result<HttpResponse, ApiError> {
     let member =
         roster_domain::teams::add_member(&roster, &actor.0, body.team_id, *id, body.role).await?;
@@ -90,7 +90,7 @@ pub async fn change_role(
     roster: web::Data<Roster>,
     actor: Authenticated,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<UpdateTeamMembershipRequest>,
+    body: crate::json::Json<UpdateTeamMembershipRequest>,
 ) -> Result<web::Json<UserTeam>, ApiError> {
     let (user_id, team_id) = *path;
     Ok(web::Json(

@@ -91,7 +91,7 @@ pub async fn list(
 pub async fn create(
     roster: web::Data<Roster>,
     actor: Authenticated,
-    body: web::Json<CreateUserRequest>,
+    body: crate::json::Json<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let user = roster_domain::users::create(&roster, &actor.0, &body).await?;
     Ok(HttpResponse::Created()
@@ -154,7 +154,7 @@ pub async fn update(
     actor: Authenticated,
     id: web::Path<Uuid>,
     req: HttpRequest,
-    body: web::Json<UpdateUserRequest>,
+    body: crate::json::Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let user =
         roster_domain::users::update(&roster, &actor.0, *id, &body, if_match_version(&req)).await?;
