@@ -7,6 +7,7 @@ mod m20261125_000001_create_users;
 mod m20261125_000002_create_refresh_tokens;
 mod m20261125_000003_create_auth_throttle;
 mod m20261125_000004_create_teams;
+mod m20261125_000005_create_outbox_and_one_time_tokens;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_refresh_tokens::Migration),
             Box::new(m20261125_000003_create_auth_throttle::Migration),
             Box::new(m20261125_000004_create_teams::Migration),
+            Box::new(m20261125_000005_create_outbox_and_one_time_tokens::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 //! `DATABASE_URL` points at PostgreSQL), and a client that keeps cookies.
 
 pub mod browser;
+pub mod smtp;
 
 use std::sync::Arc;
 
@@ -127,6 +128,8 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         password_hash_memory_kib: 1024,
         password_hash_iterations: 1,
         workers: Some(1),
+        mail_poll_ms: 50,
+        mail_retry_base_secs: 1,
         ..Config::default()
     }
 }
@@ -309,4 +312,11 @@ pub fn skip(what: &str, why: &str, require_env: &str) {
         panic!("{what} cannot run ({why}) but {require_env} is set");
     }
     eprintln!("\n*** SKIPPED: {what}: {why}. Set {require_env}=1 to make this a failure. ***\n");
+}
+
+/// Points the app's mail at an SMTP server on `127.0.0.1:port`, without TLS.
+pub fn smtp_at(config: &mut Config, port: u16) {
+    config.smtp_host = Some("127.0.0.1".into());
+    config.smtp_port = port;
+    config.smtp_security = "none".into();
 }

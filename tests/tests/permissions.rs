@@ -41,6 +41,21 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("POST /api/v1/auth/refresh", [401, 401, 401, 401, 401]),
         ("POST /api/v1/auth/logout", [204, 204, 204, 204, 204]),
         ("GET /api/v1/auth/me", [401, 200, 200, 200, 200]),
+        // Answered by the token in the body, whoever calls.
+        ("POST /api/v1/auth/password", [400, 400, 400, 400, 400]),
+        (
+            "POST /api/v1/auth/password-reset",
+            [202, 202, 202, 202, 202],
+        ),
+        (
+            "POST /api/v1/users/{id}/invitation",
+            [401, 403, 202, 404, 202],
+        ),
+        (
+            "POST /api/v1/users/{id}/password-reset",
+            [401, 403, 202, 404, 202],
+        ),
+        ("GET /api/v1/users/{id}/emails", [401, 404, 200, 404, 200]),
         ("GET /api/v1/users", [401, 403, 200, 200, 200]),
         ("POST /api/v1/users", [401, 403, 201, 404, 201]),
         ("GET /api/v1/users/{id}", [401, 404, 200, 404, 200]),
@@ -173,6 +188,10 @@ impl World {
     fn body(&self, op: &str) -> Option<Value> {
         Some(match op {
             "POST /api/v1/auth/login" => json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
+            "POST /api/v1/auth/password" => {
+                json!({"token": "not-a-token", "password": "a-long-new-password"})
+            }
+            "POST /api/v1/auth/password-reset" => json!({"email": "member@example.com"}),
             "POST /api/v1/users" => json!({
                 "first_name": "New", "last_name": "Person", "email": "new.person@example.com",
                 "roles": ["learner"], "teams": [{"team_id": self.team_a.id, "role": "member"}]

@@ -471,3 +471,28 @@ async fn deleting_a_user_removes_them_and_a_second_delete_is_404() {
     problem(again, 404).await;
     assert_eq!(list(&app, &token, "role=manager").await.page.total, 0);
 }
+
+/// Regression: on SQLite a deferred transaction that read before writing failed
+/// with "database is locked" (500) when the outbox worker wrote in between.
+#[tokio::test]
+async fn many_users_created_at_once_all_succeed() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let creations = (0..20).map(|i| {
+        let (app, token) = (&app, &token);
+        async move {
+            app.post_json(
+                "/api/v1/users",
+                token,
+                &json!({"first_name": "Many", "last_name": format!("User {i}"), "email": format!("many{i}@example.com")}),
+            )
+            .await
+            .status()
+        }
+    });
+    let statuses = futures::future::join_all(creations).await;
+
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    assert_eq!(list(&app, &token, "q=many").await.page.total, 20);
+}

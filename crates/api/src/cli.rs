@@ -173,6 +173,7 @@ fn print_banner(info: &StartupInfo) {
     println!();
     println!("  Roster is running at {}", info.url);
     println!("  Database:      {}", info.database);
+    println!("  Mail:          {}", info.mail);
     println!("  API reference: {}/api/docs/", info.url);
     match &info.admin {
         AdminBootstrap::CreatedWithGeneratedPassword(password) => {

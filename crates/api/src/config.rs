@@ -79,6 +79,34 @@ pub struct Config {
     pub log_format: LogFormat,
     /// HTTP worker threads; one per core when unset.
     pub workers: Option<usize>,
+    /// Base URL people reach Roster at, for links in emails; the bound address
+    /// when unset.
+    pub public_url: Option<String>,
+    /// Name shown in emails.
+    pub product_name: String,
+    /// Sender of emails, e.g. `Roster <roster@example.com>`.
+    pub mail_from: String,
+    /// SMTP server; when unset, emails are written as `.eml` files into
+    /// `<data_dir>/mail`.
+    pub smtp_host: Option<String>,
+    /// SMTP port.
+    pub smtp_port: u16,
+    /// `starttls` (default), `tls` (implicit, port 465) or `none`.
+    pub smtp_security: String,
+    /// SMTP user name, if the server wants one.
+    pub smtp_username: Option<String>,
+    /// SMTP password.
+    pub smtp_password: Option<Secret>,
+    /// Hours a welcome link works.
+    pub invitation_ttl_hours: u64,
+    /// Minutes a password-reset link works.
+    pub reset_ttl_minutes: u64,
+    /// Seconds before the first retry of a failed email (doubling after).
+    pub mail_retry_base_secs: u64,
+    /// Attempts before an email is given up.
+    pub mail_max_attempts: i32,
+    /// Milliseconds the outbox worker waits when nothing is due.
+    pub mail_poll_ms: u64,
 }
 
 impl Default for Config {
@@ -101,6 +129,19 @@ impl Default for Config {
             max_json_body_bytes: 256 * 1024,
             log_format: LogFormat::Text,
             workers: None,
+            public_url: None,
+            product_name: "Roster".into(),
+            mail_from: "Roster <roster@localhost>".into(),
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_security: "starttls".into(),
+            smtp_username: None,
+            smtp_password: None,
+            invitation_ttl_hours: 72,
+            reset_ttl_minutes: 60,
+            mail_retry_base_secs: 30,
+            mail_max_attempts: 8,
+            mail_poll_ms: 1000,
         }
     }
 }

@@ -141,6 +141,15 @@ impl From<DomainError> for ApiError {
                 format!("Too many failed attempts. Try again in {retry_after_secs} seconds."),
             )
             .with_header(header::RETRY_AFTER, retry_after_secs.to_string()),
+            DomainError::Rejected {
+                status,
+                code,
+                message,
+            } => ApiError::new(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                code,
+                message,
+            ),
             DomainError::PreconditionFailed => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "stale_version",

@@ -9,6 +9,8 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders, Logger};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use lettre::message::Mailbox;
+use roster_domain::mail::{MailSettings, Mailer, SmtpSecurity};
 use roster_domain::password::PasswordParams;
 use roster_domain::users::AdminBootstrap;
 use roster_domain::{AuthSettings, Clock, Roster, SystemClock};
@@ -25,6 +27,8 @@ use crate::routes::HttpSettings;
 pub struct StartupInfo {
     pub url: String,
     pub database: String,
+    /// Where outgoing mail goes.
+    pub mail: String,
     pub admin_email: String,
     pub admin: AdminBootstrap,
 }
@@ -73,7 +77,60 @@ pub fn roster_for(
             parallelism: 1,
         },
     };
-    Ok(Roster::new(db, clock, auth))
+    let mail = MailSettings {
+        product_name: config.product_name.clone(),
+        public_url: config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.listen)),
+        invitation_ttl: Duration::from_secs(config.invitation_ttl_hours * 3600),
+        reset_ttl: Duration::from_secs(config.reset_ttl_minutes * 60),
+        retry_base: Duration::from_secs(config.mail_retry_base_secs),
+        max_attempts: config.mail_max_attempts.max(1),
+    };
+    Ok(Roster::new(db, clock, auth, mail))
+}
+
+/// The mailer for `config`: SMTP when a host is set, else `.eml` files.
+pub fn mailer_for(config: &Config) -> anyhow::Result<(Mailer, Mailbox, String)> {
+    let from: Mailbox = config
+        .mail_from
+        .parse()
+        .with_context(|| format!("ROSTER_MAIL_FROM {:?} is not a mailbox", config.mail_from))?;
+    match &config.smtp_host {
+        Some(host) if !host.trim().is_empty() => {
+            let security = match config.smtp_security.as_str() {
+                "none" => SmtpSecurity::None,
+                "tls" => SmtpSecurity::Tls,
+                "starttls" => SmtpSecurity::StartTls,
+                other => anyhow::bail!(
+                    "ROSTER_SMTP_SECURITY must be starttls, tls or none, not {other:?}"
+                ),
+            };
+            let credentials = config.smtp_username.clone().map(|user| {
+                let password = config
+                    .smtp_password
+                    .as_ref()
+                    .map(|p| p.expose().to_string())
+                    .unwrap_or_default();
+                (user, password)
+            });
+            let mailer = Mailer::smtp(host, config.smtp_port, security, credentials)?;
+            Ok((
+                mailer,
+                from,
+                format!(
+                    "SMTP {host}:{} ({})",
+                    config.smtp_port, config.smtp_security
+                ),
+            ))
+        }
+        _ => {
+            let dir = config.data_dir.join("mail");
+            let what = format!(".eml files in {}", dir.display());
+            Ok((Mailer::Files(dir), from, what))
+        }
+    }
 }
 
 /// The JWT key of the embedded default: generated once, kept in the data folder so
@@ -137,6 +194,9 @@ impl Application {
     }
 
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        // reqwest and lettre bring different rustls crypto providers; SMTP over TLS
+        // needs one chosen for the process.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let workers = config.workers;
         let db = open_database(&config).await?;
         let database = format!(
@@ -144,7 +204,28 @@ impl Application {
             roster_domain::db::backend_name(&db),
             redact_url(&config.effective_database_url())
         );
+        let listener = TcpListener::bind(&config.listen)
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let port = addr.port();
+        let host = match addr.ip() {
+            ip if ip.is_unspecified() => "localhost".to_string(),
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        let url = format!("http://{host}:{port}");
+        let mut config = config;
+        if config.public_url.is_none() {
+            config.public_url = Some(url.clone());
+        }
         let roster = roster_for(&config, db, clock)?;
+        let (mailer, from, mail) = mailer_for(&config)?;
+        tokio::spawn(roster_domain::mail::run_worker(
+            roster.clone(),
+            mailer,
+            from,
+            Duration::from_millis(config.mail_poll_ms.max(10)),
+        ));
         let admin = roster_domain::users::ensure_admin(
             &roster,
             &config.admin_email,
@@ -154,11 +235,6 @@ impl Application {
         .context(
             "cannot create the first admin (check ROSTER_ADMIN_EMAIL and ROSTER_ADMIN_PASSWORD)",
         )?;
-
-        let listener = TcpListener::bind(&config.listen)
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
-        let addr = listener.local_addr()?;
-        let port = addr.port();
 
         let roster_data = web::Data::new(roster.clone());
         let settings = web::Data::new(HttpSettings {
@@ -214,14 +290,10 @@ impl Application {
         }
         let server = server.listen(listener)?.run();
 
-        let host = match addr.ip() {
-            ip if ip.is_unspecified() => "localhost".to_string(),
-            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
-            ip => ip.to_string(),
-        };
         let info = StartupInfo {
-            url: format!("http://{host}:{port}"),
+            url,
             database,
+            mail,
             admin_email: roster_types::validate::normalise_email(&config.admin_email),
             admin,
         };

@@ -31,6 +31,14 @@ pub enum Error {
     /// Too many failed attempts; try again after this many seconds.
     #[error("too many attempts")]
     Throttled { retry_after_secs: u64 },
+    /// The request cannot be honoured for a reason with its own status and code
+    /// (an invalid, used or expired link).
+    #[error("{code}: {message}")]
+    Rejected {
+        status: u16,
+        code: &'static str,
+        message: String,
+    },
     /// The resource changed since the caller read it (`If-Match` mismatch).
     #[error("the resource has changed since it was read")]
     PreconditionFailed,

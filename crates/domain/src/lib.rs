@@ -9,6 +9,7 @@ pub mod auth;
 pub mod clock;
 pub mod db;
 pub mod error;
+pub mod mail;
 pub mod password;
 pub mod seed;
 pub mod teams;
@@ -60,18 +61,41 @@ pub struct Roster {
     pub db: sea_orm::DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub auth: Arc<AuthSettings>,
+    pub mail: Arc<mail::MailSettings>,
     pub(crate) hasher: password::Hasher,
 }
 
 impl Roster {
-    pub fn new(db: sea_orm::DatabaseConnection, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
+    pub fn new(
+        db: sea_orm::DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        auth: AuthSettings,
+        mail: mail::MailSettings,
+    ) -> Self {
         let hasher = password::Hasher::new(auth.password_params);
         Self {
             db,
             clock,
             auth: Arc::new(auth),
+            mail: Arc::new(mail),
             hasher,
         }
+    }
+
+    /// Begins a transaction that will write. On SQLite it takes the write lock at
+    /// once (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes
+    /// later fails with "database is locked" when another writer (the outbox
+    /// worker, another request) committed in between, and the busy timeout cannot
+    /// help it.
+    pub async fn write_txn(&self) -> Result<sea_orm::DatabaseTransaction> {
+        use sea_orm::TransactionTrait;
+        Ok(self
+            .db
+            .begin_with_options(sea_orm::TransactionOptions {
+                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?)
     }
 
     /// The current instant, truncated to microseconds so that it round-trips

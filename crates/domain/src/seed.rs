@@ -2,7 +2,7 @@
 
 use roster_entity::{user_roles, users};
 use roster_types::{Role, UserStatus};
-use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 use uuid::Uuid;
 
 use crate::users::{name_key, search_text};
@@ -69,7 +69,7 @@ pub async fn users(roster: &Roster, count: u64, batch: u64) -> Result<u64> {
     let mut done = 0u64;
     while done < count {
         let n = batch.min(count - done);
-        let txn = roster.db.begin().await?;
+        let txn = roster.write_txn().await?;
         let mut rows = Vec::with_capacity(n as usize);
         let mut roles = Vec::with_capacity(n as usize);
         for i in done..done + n {

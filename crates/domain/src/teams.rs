@@ -12,7 +12,7 @@ use roster_types::{
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -264,7 +264,7 @@ pub async fn update(
 /// `DELETE /teams/{id}` (admins): the memberships go, the people stay.
 pub async fn delete(roster: &Roster, actor: &Actor, id: Uuid) -> Result<()> {
     actor.require_admin()?;
-    let txn = roster.db.begin().await?;
+    let txn = roster.write_txn().await?;
     find(&txn, id).await?;
     team_members::Entity::delete_many()
         .filter(team_members::Column::TeamId.eq(id))
@@ -387,7 +387,7 @@ pub async fn add_member(
             "only admins and managers may change team memberships",
         ));
     }
-    let txn = roster.db.begin().await?;
+    let txn = roster.write_txn().await?;
     find(&txn, team_id).await?;
     if !actor.is_admin() {
         // A manager may add only people they already manage.
@@ -487,7 +487,7 @@ pub async fn change_role(
     team_id: Uuid,
     role: TeamRole,
 ) -> Result<UserTeam> {
-    let txn = roster.db.begin().await?;
+    let txn = roster.write_txn().await?;
     reach_user_for_change(&txn, actor, user_id).await?;
     let current = membership(&txn, team_id, user_id).await?;
     check_membership_change(
@@ -516,7 +516,7 @@ pub async fn change_role(
 
 /// `DELETE /users/{id}/teams/{team_id}`.
 pub async fn leave(roster: &Roster, actor: &Actor, user_id: Uuid, team_id: Uuid) -> Result<()> {
-    let txn = roster.db.begin().await?;
+    let txn = roster.write_txn().await?;
     reach_user_for_change(&txn, actor, user_id).await?;
     let current = membership(&txn, team_id, user_id).await?;
     check_membership_change(

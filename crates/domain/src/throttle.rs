@@ -17,8 +17,8 @@ const FIRST_LOCK: Duration = Duration::seconds(30);
 
 /// A throttled identity: what it is keyed by and how many failures it may have.
 pub(crate) struct Key {
-    pub key: String,
-    pub limit: i32,
+    pub(crate) key: String,
+    pub(crate) limit: i32,
 }
 
 impl Key {

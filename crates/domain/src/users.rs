@@ -12,7 +12,6 @@ use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
     IntoActiveModel, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -313,7 +312,7 @@ pub async fn create(roster: &Roster, actor: &Actor, req: &CreateUserRequest) -> 
         return Err(Error::Forbidden("only admins and managers may add users"));
     }
     let valid = validate::validate_create_user(req).map_err(Error::Validation)?;
-    let txn = roster.db.begin().await?;
+    let txn = roster.write_txn().await?;
     if !actor.is_admin() {
         if valid.roles.contains(&Role::Admin) {
             return Err(Error::Forbidden("managers cannot grant the admin role"));
@@ -346,6 +345,11 @@ pub async fn create(roster: &Roster, actor: &Actor, req: &CreateUserRequest) -> 
     for team in teams {
         crate::teams::join(roster, &txn, team.team_id, user.id, team.role).await?;
     }
+    // The welcome email is queued in the same transaction: no user without their
+    // invitation, no invitation for a user that was rolled back.
+    let model = find(&txn, user.id).await?;
+    crate::mail::queue_link_email(roster, &txn, &model, roster_types::EmailTemplate::Welcome)
+        .await?;
     txn.commit().await?;
     tracing::info!(user.id = %user.id, actor.id = %actor.user_id, "user created");
     Ok(user)
@@ -392,7 +396,7 @@ pub async fn update(
             field: Some("roles"),
         });
     }
-    let txn = roster.db.begin().await?;
+    let txn = roster.write_txn().await?;
     let current = find(&txn, id).await?;
     if expected_version.is_some_and(|v| v != current.version) {
         return Err(Error::PreconditionFailed);
@@ -513,7 +517,7 @@ pub async fn upsert_admin(roster: &Roster, email: &str, password: &str) -> Resul
     validate::check_email(&email).map_err(|m| Error::validation("email", m))?;
     crate::auth::check_password_strength(password, &email)?;
     let hash = roster.hasher.hash(password.to_string()).await?;
-    let txn = roster.db.begin().await?;
+    let txn = roster.write_txn().await?;
     let existing = users::Entity::find()
         .filter(users::Column::Email.eq(&email))
         .one(&txn)
@@ -580,7 +584,7 @@ async fn set_status(roster: &Roster, actor: &Actor, id: Uuid, suspend: bool) -> 
             field: None,
         });
     }
-    let txn = roster.db.begin().await?;
+    let txn = roster.write_txn().await?;
     let user = find(&txn, id).await?;
     let status = if suspend {
         UserStatus::Suspended

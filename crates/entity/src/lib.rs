@@ -2,6 +2,8 @@
 //! `roster-domain` turns them into `roster-types` DTOs.
 
 pub mod auth_throttle;
+pub mod one_time_tokens;
+pub mod outbox;
 pub mod refresh_tokens;
 pub mod team_members;
 pub mod teams;

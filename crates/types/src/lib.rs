@@ -5,12 +5,14 @@
 //! the `openapi` feature so the SPA does not pay for them.
 
 pub mod auth;
+pub mod mail;
 pub mod problem;
 pub mod teams;
 pub mod users;
 pub mod validate;
 
 pub use auth::*;
+pub use mail::*;
 pub use problem::*;
 pub use teams::*;
 pub use users::*;

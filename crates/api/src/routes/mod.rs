@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod health;
+pub mod mail;
 pub mod teams;
 pub mod user_teams;
 pub mod users;
@@ -22,6 +23,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::refresh)
         .service(auth::logout)
         .service(auth::me)
+        .service(mail::set_password)
+        .service(mail::request_reset)
+        .service(mail::resend_invitation)
+        .service(mail::send_reset)
+        .service(mail::emails)
         .service(users::list)
         .service(users::create)
         .service(users::get)

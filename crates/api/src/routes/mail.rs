@@ -1,0 +1,131 @@
+//! Set-password links, password resets, and the emails of a user.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use roster_domain::Roster;
+use roster_types::{Email, EmailList, PasswordResetRequest, Problem, SetPasswordRequest};
+use uuid::Uuid;
+
+use super::HttpSettings;
+use crate::auth::{Authenticated, client_ip};
+use crate::error::ApiError;
+use crate::json::Json;
+
+/// Set a password from an emailed link.
+///
+/// Works once per link. Activates an invited account, retires the user's other
+/// links and ends their sessions.
+#[utoipa::path(
+    tag = "auth",
+    request_body = SetPasswordRequest,
+    responses(
+        (status = 204, description = "The password is set; sign in with it"),
+        (status = 400, description = "Malformed JSON, or the link is not valid (`token_invalid`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is suspended", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The link was used (`token_used`) or has expired (`token_expired`)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The password breaks a rule; `errors` says which", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/password")]
+pub async fn set_password(
+    roster: web::Data<Roster>,
+    body: Json<SetPasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    roster_domain::mail::set_password_with_token(&roster, &body.token, &body.password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Forgot password: email a link to choose a new one.
+///
+/// Answers 202 whether or not the address belongs to anyone. Throttled per
+/// address and per client.
+#[utoipa::path(
+    tag = "auth",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "If the account exists, a link is on its way"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not an email address", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/password-reset")]
+pub async fn request_reset(
+    roster: web::Data<Roster>,
+    settings: web::Data<HttpSettings>,
+    req: HttpRequest,
+    body: Json<PasswordResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ip = client_ip(&req, settings.trust_proxy_headers);
+    roster_domain::mail::request_password_reset(&roster, &body.email, ip.as_deref()).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Send a fresh welcome link to an invited user; older links stop working.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 202, description = "Queued", body = Email),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Learners cannot send invitations", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user, or not one you manage", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The user has already set a password (`already_active`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users/{id}/invitation")]
+pub async fn resend_invitation(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let email = roster_domain::mail::resend_invitation(&roster, &actor.0, *id).await?;
+    Ok(HttpResponse::Accepted().json(email))
+}
+
+/// Send a password-reset link (valid one hour by default).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 202, description = "Queued", body = Email),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Learners cannot send reset links", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user, or not one you manage", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The account is suspended", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users/{id}/password-reset")]
+pub async fn send_reset(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let email = roster_domain::mail::send_password_reset(&roster, &actor.0, *id).await?;
+    Ok(HttpResponse::Accepted().json(email))
+}
+
+/// The latest emails of a user and what became of them.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "Newest first", body = EmailList),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user, or not one you may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/{id}/emails")]
+pub async fn emails(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<EmailList>, ApiError> {
+    Ok(web::Json(
+        roster_domain::mail::user_emails(&roster, &actor.0, *id).await?,
+    ))
+}
