@@ -12,10 +12,10 @@ use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use leptos::prelude::*;
 use roster_types::{
-    AddTeamMemberRequest, CreateTeamRequest, CreateUserRequest, LoginRequest, Me, Problem, Team,
-    TeamAssignment, TeamList, TeamListQuery, TeamMember, TeamMemberList, TokenResponse,
-    UpdateTeamMembershipRequest, UpdateTeamRequest, UpdateUserRequest, User, UserList,
-    UserListQuery, UserTeam, UserTeamList,
+    AddTeamMemberRequest, CreateTeamRequest, CreateUserRequest, Email, EmailList, LoginRequest, Me,
+    PasswordResetRequest, Problem, SetPasswordRequest, Team, TeamAssignment, TeamList,
+    TeamListQuery, TeamMember, TeamMemberList, TokenResponse, UpdateTeamMembershipRequest,
+    UpdateTeamRequest, UpdateUserRequest, User, UserList, UserListQuery, UserTeam, UserTeamList,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -265,6 +265,21 @@ impl Api {
         read_empty(send(builder.build()).await?).await
     }
 
+    /// Sets a password from an emailed link's token (no session needed). Token
+    /// problems come back as `token_invalid`, `token_expired` or `token_used`.
+    pub async fn set_password(&self, request: &SetPasswordRequest) -> Result<(), ApiError> {
+        read_empty(send(Request::post(&url("/auth/password")).json(request)).await?).await
+    }
+
+    /// Asks for a reset link for `email` ("Forgot password?"). The answer is the
+    /// same whether or not the account exists.
+    pub async fn request_password_reset(
+        &self,
+        request: &PasswordResetRequest,
+    ) -> Result<(), ApiError> {
+        read_empty(send(Request::post(&url("/auth/password-reset")).json(request)).await?).await
+    }
+
     /// The signed-in user.
     pub async fn me(&self) -> Result<Me, ApiError> {
         let response = self
@@ -358,6 +373,40 @@ impl Api {
             .call(Method::POST, &path, &[], None, None, None)
             .await?;
         read_tagged_user(response).await
+    }
+
+    /// Sends an invited user a fresh welcome link (the old one stops working).
+    pub async fn resend_invitation(&self, id: Uuid) -> Result<Email, ApiError> {
+        let path = format!("/users/{id}/invitation");
+        read(
+            self.call(Method::POST, &path, &[], None, None, None)
+                .await?,
+        )
+        .await
+    }
+
+    /// Sends a user a link to choose a new password.
+    pub async fn send_password_reset(&self, id: Uuid) -> Result<Email, ApiError> {
+        let path = format!("/users/{id}/password-reset");
+        read(
+            self.call(Method::POST, &path, &[], None, None, None)
+                .await?,
+        )
+        .await
+    }
+
+    /// The latest emails sent to a user, newest first.
+    pub async fn list_user_emails(
+        &self,
+        id: Uuid,
+        abort: Option<&AbortSignal>,
+    ) -> Result<EmailList, ApiError> {
+        let path = format!("/users/{id}/emails");
+        read(
+            self.call(Method::GET, &path, &[], None, None, abort)
+                .await?,
+        )
+        .await
     }
 
     /// The teams a user belongs to.

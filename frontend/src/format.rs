@@ -23,6 +23,16 @@ pub fn count_of(count: u64, singular: &str, plural: &str) -> String {
     }
 }
 
+/// How long to wait, in words: seconds under a minute and a half, whole minutes
+/// (rounded up) after that, e.g. `30 seconds`, `15 minutes`.
+pub fn wait_time(seconds: u64) -> String {
+    if seconds < 90 {
+        count_of(seconds, "second", "seconds")
+    } else {
+        count_of(seconds.div_ceil(60), "minute", "minutes")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,5 +42,14 @@ mod tests {
         assert_eq!(count_of(0, "user", "users"), "0 users");
         assert_eq!(count_of(1, "user", "users"), "1 user");
         assert_eq!(count_of(42, "user", "users"), "42 users");
+    }
+
+    #[test]
+    fn long_waits_read_in_minutes_rounded_up() {
+        assert_eq!(wait_time(1), "1 second");
+        assert_eq!(wait_time(89), "89 seconds");
+        assert_eq!(wait_time(90), "2 minutes");
+        assert_eq!(wait_time(900), "15 minutes");
+        assert_eq!(wait_time(901), "16 minutes");
     }
 }

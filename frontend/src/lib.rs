@@ -16,6 +16,8 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{ParamSegment, StaticSegment};
 
 use crate::components::shell::Shell;
+use crate::pages::forgot_password::ForgotPasswordPage;
+use crate::pages::set_password::SetPasswordPage;
 use crate::pages::teams::{TeamsPage, detail::TeamDetailPage};
 use crate::pages::users::UsersPage;
 use crate::pages::users::detail::{UserDetailPage, UserRedirect};
@@ -39,6 +41,11 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=StaticSegment(Page::Login.segment()) view=LoginPage />
+                <Route path=StaticSegment(Page::SetPassword.segment()) view=SetPasswordPage />
+                <Route
+                    path=StaticSegment(Page::ForgotPassword.segment())
+                    view=ForgotPasswordPage
+                />
                 <ParentRoute path=StaticSegment("") view=Shell>
                     <Route path=StaticSegment(Page::Users.segment()) view=UsersPage />
                     <Route

@@ -57,6 +57,11 @@ impl UserTab {
 pub enum Page {
     /// The sign-in form.
     Login,
+    /// Choosing a password from an emailed link (`?token=...`): first password
+    /// or reset. Reachable signed out.
+    SetPassword,
+    /// "Forgot password?": asking for a reset link. Reachable signed out.
+    ForgotPassword,
     /// The Users table.
     Users,
     /// One user, on one tab.
@@ -72,6 +77,8 @@ impl Page {
     pub const fn segment(self) -> &'static str {
         match self {
             Page::Login => "login",
+            Page::SetPassword => "set-password",
+            Page::ForgotPassword => "forgot-password",
             Page::Users | Page::User(..) => "users",
             Page::Teams | Page::Team(_) => "teams",
         }
@@ -87,7 +94,9 @@ impl Page {
 impl fmt::Display for Page {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Page::Login | Page::Users | Page::Teams => write!(f, "/{}", self.segment()),
+            Page::Login | Page::SetPassword | Page::ForgotPassword | Page::Users | Page::Teams => {
+                write!(f, "/{}", self.segment())
+            }
             Page::User(id, tab) => write!(f, "/{}/{id}/{}", self.segment(), tab.slug()),
             Page::Team(id) => write!(f, "/{}/{id}", self.segment()),
         }
@@ -139,6 +148,8 @@ mod tests {
         assert_eq!(Page::Login.to_string(), "/login");
         assert_eq!(Page::Users.with_query("?page=2"), "/users?page=2");
         assert_eq!(Page::Teams.to_string(), "/teams");
+        assert_eq!(Page::SetPassword.to_string(), "/set-password");
+        assert_eq!(Page::ForgotPassword.to_string(), "/forgot-password");
         let id = Uuid::nil();
         assert_eq!(
             Page::User(id, UserTab::Teams).to_string(),

@@ -13,10 +13,7 @@ use uuid::Uuid;
 use crate::throttle::{self, Key};
 use crate::{Actor, Error, Result, Roster, tokens, users as user_ops};
 
-/// Shortest password accepted.
-pub const MIN_PASSWORD_LEN: usize = 10;
-/// Longest password accepted (argon2 is fine with more; people are not).
-pub const MAX_PASSWORD_LEN: usize = 128;
+pub use roster_types::validate::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
 
 /// Checks a new password: length, and not the email address.
 pub fn check_password_strength(password: &str, email: &str) -> Result<()> {

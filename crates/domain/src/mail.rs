@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -500,43 +501,59 @@ pub async fn deliver_due(
     let now = roster.now();
     let claimed = claim(roster, batch, now).await?;
     let n = claimed.len();
-    for message in claimed {
-        let id = message.id;
-        let attempts = message.attempts;
-        let result = match build_message(from, &message) {
-            Ok(m) => mailer.send(m).await,
-            Err(e) => Err(e),
-        };
-        let done = roster.now();
-        let mut row = message.into_active_model();
-        row.locked_until = Set(None);
-        match result {
-            Ok(()) => {
-                row.status = Set(EmailStatus::Sent.as_str().to_string());
-                row.sent_at = Set(Some(done));
-                row.last_error = Set(None);
-                // The bodies carry a live link; once delivered they are not kept.
-                row.text_body = Set(String::new());
-                row.html_body = Set(String::new());
-                tracing::info!(email.id = %id, attempts, "email sent");
-            }
-            Err(error) => {
-                let give_up = attempts >= roster.mail.max_attempts;
-                let delay =
-                    roster.mail.retry_base * 2u32.saturating_pow(attempts.clamp(1, 20) as u32 - 1);
-                row.last_error = Set(Some(error.chars().take(500).collect()));
-                if give_up {
-                    row.status = Set(EmailStatus::Failed.as_str().to_string());
-                } else {
-                    row.next_attempt_at = Set(done
-                        + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1)));
-                }
-                tracing::warn!(email.id = %id, attempts, give_up, error = %error, "email not sent");
-            }
-        }
-        row.update(&roster.db).await?;
-    }
+    // Sends run side by side: most of a send is waiting for the mail server.
+    let results: Vec<Result<()>> = futures::stream::iter(claimed)
+        .map(|message| deliver_one(roster, mailer, from, message))
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    results.into_iter().collect::<Result<()>>()?;
     Ok(n)
+}
+
+/// Sends one claimed message and records the outcome.
+async fn deliver_one(
+    roster: &Roster,
+    mailer: &Mailer,
+    from: &Mailbox,
+    message: outbox::Model,
+) -> Result<()> {
+    let id = message.id;
+    let attempts = message.attempts;
+    let result = match build_message(from, &message) {
+        Ok(m) => mailer.send(m).await,
+        Err(e) => Err(e),
+    };
+    let done = roster.now();
+    let mut row = message.into_active_model();
+    row.locked_until = Set(None);
+    match result {
+        Ok(()) => {
+            row.status = Set(EmailStatus::Sent.as_str().to_string());
+            row.sent_at = Set(Some(done));
+            row.last_error = Set(None);
+            // The bodies carry a live link; once delivered they are not kept.
+            row.text_body = Set(String::new());
+            row.html_body = Set(String::new());
+            tracing::info!(email.id = %id, attempts, "email sent");
+        }
+        Err(error) => {
+            let give_up = attempts >= roster.mail.max_attempts;
+            let delay =
+                roster.mail.retry_base * 2u32.saturating_pow(attempts.clamp(1, 20) as u32 - 1);
+            row.last_error = Set(Some(error.chars().take(500).collect()));
+            if give_up {
+                row.status = Set(EmailStatus::Failed.as_str().to_string());
+            } else {
+                row.next_attempt_at =
+                    Set(done
+                        + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1)));
+            }
+            tracing::warn!(email.id = %id, attempts, give_up, error = %error, "email not sent");
+        }
+    }
+    row.update(&roster.db).await?;
+    Ok(())
 }
 
 fn build_message(from: &Mailbox, m: &outbox::Model) -> std::result::Result<Message, String> {

@@ -84,6 +84,11 @@ fn check_roles(roles: &[Role]) -> Vec<Role> {
     roles
 }
 
+/// Shortest password accepted.
+pub const MIN_PASSWORD_LEN: usize = 10;
+/// Longest password accepted (argon2 is fine with more; people are not).
+pub const MAX_PASSWORD_LEN: usize = 128;
+
 /// Longest team name accepted.
 pub const MAX_TEAM_NAME_LEN: usize = 100;
 /// Longest team description accepted.

@@ -145,6 +145,11 @@ fn LoginForm(reason: SignOutReason) -> impl IntoView {
                         value=password
                         error=password_error
                     />
+                    <p class="forgot-password">
+                        <a id="forgot-password" href=Page::ForgotPassword.to_string()>
+                            "Forgot password?"
+                        </a>
+                    </p>
                     <button
                         type="submit"
                         class="button button-primary button-block"

@@ -1,6 +1,8 @@
 //! The screens of the app, one module per route.
 
+pub mod forgot_password;
 pub mod login;
 pub mod not_found;
+pub mod set_password;
 pub mod teams;
 pub mod users;

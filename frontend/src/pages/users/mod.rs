@@ -2,6 +2,7 @@
 
 pub mod add_user;
 pub mod detail;
+pub mod emails;
 pub mod profile;
 pub mod query;
 pub mod user_teams;

@@ -18,6 +18,7 @@ use crate::format::local_date_time;
 use crate::session::Session;
 
 use super::detail::TaggedUser;
+use super::emails::EmailSection;
 
 /// The form's fields in order: request field and input id.
 const FIELDS: [(&str, &str); 3] = [
@@ -167,6 +168,7 @@ pub fn ProfileTab(current: RwSignal<Option<TaggedUser>>, reload: Callback<()>) -
                         }
                     })}
             </div>
+            {user_id.map(|user_id| view! { <EmailSection user_id status notice /> })}
         </div>
     }
 }
