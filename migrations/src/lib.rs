@@ -8,6 +8,8 @@ mod m20261125_000002_create_refresh_tokens;
 mod m20261125_000003_create_auth_throttle;
 mod m20261125_000004_create_teams;
 mod m20261125_000005_create_outbox_and_one_time_tokens;
+mod m20261201_000006_widen_sort_keys;
+mod m20261201_000007_add_outbox_last_attempt_at;
 
 pub struct Migrator;
 
@@ -20,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_create_auth_throttle::Migration),
             Box::new(m20261125_000004_create_teams::Migration),
             Box::new(m20261125_000005_create_outbox_and_one_time_tokens::Migration),
+            Box::new(m20261201_000006_widen_sort_keys::Migration),
+            Box::new(m20261201_000007_add_outbox_last_attempt_at::Migration),
         ]
     }
 }

@@ -176,8 +176,8 @@ pub async fn open() -> Option<Browser> {
 }
 
 impl Browser {
-    /// Signs in through the form at `base` and waits for the Users table.
-    pub async fn sign_in(&self, base: &str, email: &str, password: &str) {
+    /// Fills in and sends the sign-in form at `base`.
+    pub async fn submit_sign_in(&self, base: &str, email: &str, password: &str) {
         self.client
             .goto(&format!("{base}/login"))
             .await
@@ -185,6 +185,11 @@ impl Browser {
         self.type_into("input#email", email).await;
         self.type_into("input#password", password).await;
         self.click("button[type=submit]").await;
+    }
+
+    /// Signs in through the form at `base` and waits for the Users table.
+    pub async fn sign_in(&self, base: &str, email: &str, password: &str) {
+        self.submit_sign_in(base, email, password).await;
         self.wait_css("table#users-table").await;
     }
 

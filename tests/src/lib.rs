@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use roster_api::Application;
 use roster_api::config::{Config, Secret};
-use roster_domain::{Roster, SystemClock};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use roster_domain::{Clock, Roster};
 use roster_types::{CreateUserRequest, Problem, Role, TokenResponse, User};
 use serde_json::Value;
 
@@ -104,6 +106,26 @@ impl Drop for TestDb {
     }
 }
 
+/// The real clock plus an offset that a test moves forward, to let links,
+/// tokens and grace periods run out without waiting.
+#[derive(Debug, Default)]
+pub struct TestClock {
+    offset_ms: AtomicI64,
+}
+
+impl TestClock {
+    /// Moves the clock forward by `secs` seconds.
+    pub fn advance(&self, secs: i64) {
+        self.offset_ms.fetch_add(secs * 1000, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+    }
+}
+
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`
     pub address: String,
@@ -111,7 +133,10 @@ pub struct TestApp {
     /// A client with a cookie store, not signed in.
     pub client: reqwest::Client,
     pub roster: Roster,
+    /// The application's clock.
+    pub clock: Arc<TestClock>,
     pub db: TestDb,
+    config: Config,
     _dir: tempfile::TempDir,
 }
 
@@ -121,7 +146,7 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
     Config {
         listen: "127.0.0.1:0".into(),
         data_dir: dir.to_path_buf(),
-        database_url: Some(database_url),
+        database_url: Some(Secret(database_url)),
         jwt_secret: Some(Secret("test-secret-that-is-at-least-32-bytes-long".into())),
         admin_email: ADMIN_EMAIL.into(),
         admin_password: Some(Secret(ADMIN_PASSWORD.into())),
@@ -151,20 +176,28 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let (db, url) = TestDb::create(dir.path()).await;
     let mut config = test_config(dir.path(), url);
     tweak(&mut config);
-    let app = Application::build_with_clock(config, Arc::new(SystemClock))
-        .await
-        .expect("the application starts");
-    let port = app.port();
-    let roster = app.roster().clone();
-    tokio::spawn(app.run_until_stopped());
+    let clock = Arc::new(TestClock::default());
+    let (port, roster) = start(config.clone(), clock.clone()).await;
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
         client: client(),
         roster,
+        clock,
         db,
+        config,
         _dir: dir,
     }
+}
+
+async fn start(config: Config, clock: Arc<TestClock>) -> (u16, Roster) {
+    let app = Application::build_with_clock(config, clock)
+        .await
+        .expect("the application starts");
+    let port = app.port();
+    let roster = app.roster().clone();
+    tokio::spawn(app.run_until_stopped());
+    (port, roster)
 }
 
 /// A client that keeps cookies and does not follow redirects.
@@ -177,6 +210,15 @@ pub fn client() -> reqwest::Client {
 }
 
 impl TestApp {
+    /// Another instance of the application on the same database and clock, as
+    /// behind a load balancer (its config adjusted by `tweak`).
+    pub async fn sibling(&self, tweak: impl FnOnce(&mut Config)) -> (String, Roster) {
+        let mut config = self.config.clone();
+        tweak(&mut config);
+        let (port, roster) = start(config, self.clock.clone()).await;
+        (format!("http://127.0.0.1:{port}"), roster)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

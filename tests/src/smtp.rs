@@ -1,5 +1,7 @@
 //! A real SMTP listener for tests: speaks enough SMTP for lettre (EHLO, MAIL,
-//! RCPT, DATA, RSET, NOOP, QUIT) and keeps every message it accepts.
+//! RCPT, DATA, RSET, NOOP, QUIT) and keeps every message it accepts. Recipients
+//! whose address starts with `bounce` are refused for good (550), like a mailbox
+//! that does not exist.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -102,13 +104,17 @@ async fn session(
             recipients.clear();
             b"250 OK\r\n"
         } else if command.starts_with("RCPT TO") {
-            recipients.push(
-                line.trim_end()[8..]
-                    .trim()
-                    .trim_matches(['<', '>'])
-                    .to_string(),
-            );
-            b"250 OK\r\n"
+            let recipient = line.trim_end()[8..]
+                .trim()
+                .trim_matches(['<', '>'])
+                .to_string();
+            // A mailbox that does not exist, to test permanent failures.
+            if recipient.starts_with("bounce") {
+                b"550 5.1.1 No such mailbox\r\n"
+            } else {
+                recipients.push(recipient);
+                b"250 OK\r\n"
+            }
         } else if command.starts_with("DATA") {
             write
                 .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")

@@ -123,7 +123,9 @@ async fn refreshing_rotates_the_cookie_and_reusing_an_old_one_ends_the_session()
         200
     );
 
-    // Someone replays the first, already rotated, refresh token.
+    // Someone replays the first, already rotated, refresh token (later than
+    // a second tab's concurrent refresh could be).
+    app.clock.advance(60);
     let replay = reqwest::Client::new()
         .post(app.url("/api/v1/auth/refresh"))
         .header("cookie", &first_cookie)
@@ -239,4 +241,156 @@ async fn the_jwt_secret_is_generated_once_and_kept_in_the_data_folder() {
     assert!(first.auth.jwt_secret.len() >= 32);
     assert_eq!(first.auth.jwt_secret, second.auth.jwt_secret);
     assert!(dir.path().join("jwt-secret").exists());
+}
+
+#[tokio::test]
+async fn two_tabs_refreshing_at_once_both_keep_the_session() {
+    let app = spawn_app().await;
+    app.login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let cookie = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .send()
+        .await
+        .unwrap()
+        .headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+
+    // Two tabs of one browser send the same cookie at the same moment.
+    let tab = |cookie: String| {
+        let url = app.url("/api/v1/auth/refresh");
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let (a, b) = tokio::join!(tab(cookie.clone()), tab(cookie.clone()));
+
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+    for res in [a, b] {
+        let token: TokenResponse = res.json().await.unwrap();
+        assert_eq!(
+            app.get("/api/v1/auth/me", &token.access_token)
+                .await
+                .status(),
+            200
+        );
+    }
+    // And the first browser's own session goes on.
+    let after = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 200);
+}
+
+#[tokio::test]
+async fn access_tokens_for_another_issuer_or_audience_are_refused() {
+    let app = spawn_app().await;
+    let (user, _) = app
+        .user_with_password(&[Role::Learner], "lena@example.com")
+        .await;
+    let mut other_issuer = (*app.roster.auth).clone();
+    other_issuer.issuer = "someone-else".into();
+    let mut other_audience = (*app.roster.auth).clone();
+    other_audience.audience = "another-api".into();
+
+    for auth in [other_issuer, other_audience] {
+        let token =
+            roster_domain::tokens::issue_access_token(&auth, user.id, chrono::Utc::now()).unwrap();
+        let body = problem(app.get("/api/v1/auth/me", &token).await, 401).await;
+        assert_eq!(body.code, "unauthenticated");
+    }
+}
+
+#[tokio::test]
+async fn many_failures_from_one_address_are_throttled_whatever_the_email() {
+    let app = spawn_app().await;
+
+    for i in 0..30 {
+        let res = app
+            .login(&client(), &format!("guess{i}@example.com"), "wrong")
+            .await;
+        assert_eq!(res.status(), 401, "attempt {i}");
+    }
+    let res = app
+        .login(&client(), "yet-another@example.com", "wrong")
+        .await;
+
+    assert!(res.headers().contains_key("retry-after"));
+    assert_eq!(problem(res, 429).await.code, "too_many_attempts");
+}
+
+#[tokio::test]
+async fn sign_in_with_an_impossible_email_fails_like_an_unknown_one() {
+    let app = spawn_app().await;
+    let long = format!("{}@example.com", "a".repeat(400));
+
+    for email in [long.as_str(), "nul\u{0}@example.com", "nobody@example.com"] {
+        let body = problem(app.login(&client(), email, "some-password").await, 401).await;
+        assert_eq!(body.code, "invalid_credentials", "{email:?}");
+    }
+}
+
+#[tokio::test]
+async fn changing_your_password_needs_the_current_one_and_ends_your_other_sessions() {
+    let app = spawn_app().await;
+    let (_, _) = app
+        .user_with_password(&[Role::Learner], "lena@example.com")
+        .await;
+    let this_browser = client();
+    let token = app
+        .token_for(&this_browser, "lena@example.com", "a-good-password-42")
+        .await;
+    let other_browser = client();
+    app.token_for(&other_browser, "lena@example.com", "a-good-password-42")
+        .await;
+    let change = |current: &'static str, new: &'static str| {
+        let (app, browser, token) = (&app, &this_browser, &token);
+        async move {
+            browser
+                .put(app.url("/api/v1/auth/me/password"))
+                .bearer_auth(token)
+                .json(&serde_json::json!({"current_password": current, "new_password": new}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    let wrong = problem(change("not-my-password", "a-brand-new-password").await, 422).await;
+    assert!(wrong.field_error("current_password").is_some());
+    let weak = problem(change("a-good-password-42", "short").await, 422).await;
+    assert!(weak.field_error("new_password").is_some());
+    assert_eq!(
+        change("a-good-password-42", "a-brand-new-password")
+            .await
+            .status(),
+        204
+    );
+
+    // The old password is gone; the new one works.
+    problem(
+        app.login(&client(), "lena@example.com", "a-good-password-42")
+            .await,
+        401,
+    )
+    .await;
+    app.token_for(&client(), "lena@example.com", "a-brand-new-password")
+        .await;
+    // This browser stays signed in; the other one is signed out.
+    let refresh = |browser: &reqwest::Client| browser.post(app.url("/api/v1/auth/refresh")).send();
+    assert_eq!(refresh(&this_browser).await.unwrap().status(), 200);
+    problem(refresh(&other_browser).await.unwrap(), 401).await;
 }

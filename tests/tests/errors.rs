@@ -161,3 +161,81 @@ async fn unknown_non_api_paths_get_the_spa_so_deep_links_work() {
             .starts_with("text/html")
     );
 }
+
+#[tokio::test]
+async fn anything_after_the_json_value_makes_the_body_malformed() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let res = app
+        .client
+        .post(app.url("/api/v1/teams"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(r#"{"name":"Sales"}xyz"#)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(problem(res, 400).await.code, "malformed_json");
+    let teams: serde_json::Value = app.get("/api/v1/teams", &token).await.json().await.unwrap();
+    assert_eq!(teams["page"]["total"], 0, "nothing was created");
+}
+
+#[tokio::test]
+async fn control_characters_in_searches_and_descriptions_are_named_not_stored() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    for path in ["/api/v1/users?q=a%00b", "/api/v1/teams?q=%00"] {
+        let body = problem(app.get(path, &token).await, 400).await;
+        assert!(body.field_error("q").is_some(), "{path}");
+    }
+    let res = app
+        .post_json(
+            "/api/v1/teams",
+            &token,
+            &json!({"name": "Sales", "description": "bad\u{0}byte"}),
+        )
+        .await;
+    assert!(problem(res, 422).await.field_error("description").is_some());
+    let fine = app
+        .post_json(
+            "/api/v1/teams",
+            &token,
+            &json!({"name": "Sales", "description": "Line one\nLine two\tand a tab"}),
+        )
+        .await;
+    assert_eq!(fine.status(), 201);
+}
+
+#[tokio::test]
+async fn names_whose_sort_keys_grow_longer_than_the_name_are_stored() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    // One Hangul syllable decomposes into up to three letters; "İ" lower-cases
+    // into two characters. Both at the longest length a name may have.
+    let hangul = "한".repeat(100);
+    let dotted = "İ".repeat(100);
+
+    let user = app
+        .post_json(
+            "/api/v1/users",
+            &token,
+            &json!({"first_name": hangul, "last_name": dotted, "email": "long@example.com"}),
+        )
+        .await;
+    let team = app
+        .post_json("/api/v1/teams", &token, &json!({ "name": dotted }))
+        .await;
+
+    assert_eq!(user.status(), 201);
+    assert_eq!(team.status(), 201);
+    let found: serde_json::Value = app
+        .get("/api/v1/users?sort=name&q=%ED%95%9C%ED%95%9C", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["page"]["total"], 1);
+}

@@ -273,3 +273,203 @@ async fn forgot_password_answers_the_same_for_anyone_and_is_throttled() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.messages().len(), 3, "no email past the limit");
 }
+
+async fn post(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn suspending_withdraws_links_and_reactivating_does_not_bring_them_back() {
+    let (app, sink) = app_with_sink().await;
+    let admin = app.admin_token().await;
+    let (ada, _) = app
+        .user_with_password(&[Role::Learner], "ada@example.com")
+        .await;
+    sink.wait_for(1).await; // the welcome email
+    let res = post(
+        &app,
+        &admin,
+        &format!("/api/v1/users/{}/password-reset", ada.id),
+    )
+    .await;
+    assert_eq!(res.status(), 202);
+    let reset = sink.wait_for(2).await[1].set_password_token().unwrap();
+
+    post(&app, &admin, &format!("/api/v1/users/{}/suspend", ada.id)).await;
+    let suspended = set_password(&app, &reset, "a-long-new-password").await;
+    assert_eq!(problem(suspended, 403).await.code, "account_suspended");
+
+    post(
+        &app,
+        &admin,
+        &format!("/api/v1/users/{}/reactivate", ada.id),
+    )
+    .await;
+    let after = set_password(&app, &reset, "a-long-new-password").await;
+    assert_eq!(problem(after, 410).await.code, "token_used");
+}
+
+#[tokio::test]
+async fn forgot_password_sends_nothing_to_a_suspended_account() {
+    let (app, sink) = app_with_sink().await;
+    let admin = app.admin_token().await;
+    let ada = app
+        .create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[])
+        .await;
+    sink.wait_for(1).await;
+    post(&app, &admin, &format!("/api/v1/users/{}/suspend", ada.id)).await;
+
+    let res = client()
+        .post(app.url("/api/v1/auth/password-reset"))
+        .json(&json!({"email": "ada@example.com"}))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(res.status(), 202);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(sink.messages().len(), 1, "only the welcome email");
+}
+
+#[tokio::test]
+async fn correcting_an_invited_users_address_sends_the_invitation_there_instead() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // The mail server is down: the first welcome email is still queued when
+    // the typo is fixed.
+    let app = spawn_app_with(|c| {
+        smtp_at(c, port);
+        c.mail_retry_base_secs = 3600;
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let ada = app
+        .create_user(&admin, "Ada", "Lovelace", "ada@exmaple.com", &[])
+        .await;
+
+    let res = app
+        .patch_json(
+            &format!("/api/v1/users/{}", ada.id),
+            &admin,
+            &json!({"email": "ada@example.com"}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    let list = emails(&app, &admin, &ada).await;
+    assert_eq!(list.items.len(), 2);
+    let (new, old) = (&list.items[0], &list.items[1]);
+    assert_eq!(new.status, EmailStatus::Queued);
+    assert_eq!(old.status, EmailStatus::Failed);
+    assert!(
+        old.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("address was changed")),
+        "{old:?}"
+    );
+
+    // Once the new message has failed its first try too, the server comes
+    // back and its retry falls due: only the new address hears from us.
+    for _ in 0..200 {
+        if emails(&app, &admin, &ada).await.items[0]
+            .last_error
+            .is_some()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    app.clock.advance(7200);
+    let (sink, _) = SmtpSink::start(port).await;
+    let mail = sink.wait_for(1).await.remove(0);
+    assert_eq!(mail.recipients, ["ada@example.com"]);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(sink.messages().len(), 1);
+    let token = mail.set_password_token().unwrap();
+    assert_eq!(
+        set_password(&app, &token, "a-long-new-password")
+            .await
+            .status(),
+        204
+    );
+}
+
+#[tokio::test]
+async fn a_mailbox_that_does_not_exist_fails_at_once_and_says_when() {
+    let (app, sink) = app_with_sink().await;
+    let admin = app.admin_token().await;
+    let user = app
+        .create_user(&admin, "No", "Body", "bounce@example.com", &[])
+        .await;
+
+    let mut failed = None;
+    for _ in 0..200 {
+        let list = emails(&app, &admin, &user).await;
+        if list.items[0].status == EmailStatus::Failed {
+            failed = Some(list.items[0].clone());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+
+    let failed = failed.expect("the message fails for good");
+    assert_eq!(failed.attempts, 1, "a permanent refusal is not retried");
+    assert!(failed.last_error.as_deref().unwrap_or("").contains("550"));
+    assert!(failed.last_attempt_at.is_some());
+    assert!(failed.next_attempt_at.is_none());
+    assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn two_instances_on_one_database_send_every_message_exactly_once() {
+    let (sink, port) = SmtpSink::start(0).await;
+    let app = spawn_app_with(|c| {
+        smtp_at(c, port);
+        c.mail_poll_ms = 5;
+    })
+    .await;
+    // A second instance behind the same load balancer, its own worker racing
+    // the first for the same outbox.
+    let _sibling = app.sibling(|_| {}).await;
+    let admin = app.admin_token().await;
+    let n = 40;
+    for i in 0..n {
+        app.create_user(&admin, "Many", "People", &format!("p{i}@example.com"), &[])
+            .await;
+    }
+
+    let messages = sink.wait_for(n).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let messages = if sink.messages().len() > messages.len() {
+        sink.messages()
+    } else {
+        messages
+    };
+    let mut recipients: Vec<_> = messages.iter().flat_map(|m| m.recipients.clone()).collect();
+    recipients.sort();
+    let before = recipients.len();
+    recipients.dedup();
+    assert_eq!(before, n, "no message was sent twice");
+    assert_eq!(recipients.len(), n, "every message was sent");
+    let mut ids: Vec<_> = messages
+        .iter()
+        .filter_map(|m| {
+            m.data
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+                .map(str::to_owned)
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "each message has its own stable Message-ID");
+}

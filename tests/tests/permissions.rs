@@ -41,6 +41,8 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("POST /api/v1/auth/refresh", [401, 401, 401, 401, 401]),
         ("POST /api/v1/auth/logout", [204, 204, 204, 204, 204]),
         ("GET /api/v1/auth/me", [401, 200, 200, 200, 200]),
+        // The body carries the admin's current password; the others' differs.
+        ("PUT /api/v1/auth/me/password", [401, 422, 422, 422, 204]),
         // Answered by the token in the body, whoever calls.
         ("POST /api/v1/auth/password", [400, 400, 400, 400, 400]),
         (
@@ -192,6 +194,9 @@ impl World {
                 json!({"token": "not-a-token", "password": "a-long-new-password"})
             }
             "POST /api/v1/auth/password-reset" => json!({"email": "member@example.com"}),
+            "PUT /api/v1/auth/me/password" => json!({
+                "current_password": ADMIN_PASSWORD, "new_password": "another-long-password"
+            }),
             "POST /api/v1/users" => json!({
                 "first_name": "New", "last_name": "Person", "email": "new.person@example.com",
                 "roles": ["learner"], "teams": [{"team_id": self.team_a.id, "role": "member"}]

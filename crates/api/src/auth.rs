@@ -43,11 +43,21 @@ impl FromRequest for Authenticated {
     }
 }
 
-/// The client's address, for throttling: the peer, or the first
-/// `X-Forwarded-For` hop when configured to trust a proxy.
+/// The client's address, for throttling: the peer, or, when configured to trust
+/// a proxy, the address that proxy appended to `X-Forwarded-For` (the last one:
+/// anything before it came from the client and may be forged).
 pub fn client_ip(req: &HttpRequest, trust_proxy_headers: bool) -> Option<String> {
-    if trust_proxy_headers && let Some(ip) = req.connection_info().realip_remote_addr() {
-        return Some(ip.to_string());
+    if trust_proxy_headers {
+        let last_hop = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .last()
+            .and_then(|hop| hop.trim().parse::<std::net::IpAddr>().ok());
+        if let Some(ip) = last_hop {
+            return Some(ip.to_string());
+        }
     }
     req.peer_addr().map(|a| a.ip().to_string())
 }

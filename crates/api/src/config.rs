@@ -49,8 +49,9 @@ pub struct Config {
     /// (`ROSTER_DATA_DIR`).
     pub data_dir: PathBuf,
     /// `postgres://...` or `sqlite://...`; SQLite in `data_dir` when unset
-    /// (`DATABASE_URL` or `ROSTER_DATABASE_URL`).
-    pub database_url: Option<String>,
+    /// (`DATABASE_URL` or `ROSTER_DATABASE_URL`). A secret: it may carry a
+    /// password.
+    pub database_url: Option<Secret>,
     /// HMAC key for access tokens, at least 32 characters (`ROSTER_JWT_SECRET`).
     /// Generated once into `data_dir` when unset; set it when several instances
     /// share one database.
@@ -163,7 +164,7 @@ impl Config {
     /// The database URL in force: the configured one or SQLite in the data folder.
     pub fn effective_database_url(&self) -> String {
         match &self.database_url {
-            Some(url) if !url.trim().is_empty() => url.clone(),
+            Some(url) if !url.expose().trim().is_empty() => url.expose().to_string(),
             _ => format!(
                 "sqlite://{}?mode=rwc",
                 self.data_dir.join("roster.db").display()

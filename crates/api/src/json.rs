@@ -38,17 +38,21 @@ fn is_json(req: &HttpRequest) -> bool {
         .is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
 }
 
+fn malformed_json() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "malformed_json",
+        "The request body is not valid JSON.",
+    )
+}
+
 /// Turns a deserialization failure into a problem: broken JSON is 400; JSON of
 /// the wrong shape is 422 naming the field.
 fn shape_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let path = err.path().to_string();
     let inner = err.into_inner();
     if !inner.is_data() {
-        return ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            "The request body is not valid JSON.",
-        );
+        return malformed_json();
     }
     let message = inner.to_string();
     let message = message.split(" at line ").next().unwrap_or(&message);
@@ -111,10 +115,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             if bytes.len() > limit {
                 return Err(too_large());
             }
-            let de = &mut serde_json::Deserializer::from_slice(&bytes);
-            serde_path_to_error::deserialize(de)
-                .map(Json)
-                .map_err(shape_error)
+            let mut de = serde_json::Deserializer::from_slice(&bytes);
+            let value = serde_path_to_error::deserialize(&mut de).map_err(shape_error)?;
+            // Anything after the value (`{...}xyz`) makes the body malformed.
+            de.end().map_err(|_| malformed_json())?;
+            Ok(Json(value))
         })
     }
 }

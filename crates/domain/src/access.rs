@@ -9,7 +9,7 @@ use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::{Actor, Result};
+use crate::{Actor, Error, Result};
 
 /// How the actor reaches a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,4 +91,26 @@ pub(crate) async fn reach(
         return Ok(Reach::Managed);
     }
     Ok(Reach::None)
+}
+
+/// How the actor may change `user_id`: like [`reach`], except that a manager
+/// changes only the plain members of their teams. Admins and other managers are
+/// out of a manager's hands (they can still see them): otherwise a manager
+/// could take over a fellow manager's account and reach their teams.
+pub(crate) async fn reach_for_change(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    user_id: Uuid,
+) -> Result<Reach> {
+    let reach = reach(db, actor, user_id).await?;
+    if reach == Reach::Managed {
+        let roles = crate::users::roles_of(db, user_id).await?;
+        if roles.contains(&Role::Admin) {
+            return Err(Error::Forbidden("managers cannot change admins"));
+        }
+        if roles.contains(&Role::Manager) {
+            return Err(Error::Forbidden("managers cannot change other managers"));
+        }
+    }
+    Ok(reach)
 }

@@ -4,7 +4,7 @@
 use chrono::Duration;
 use roster_entity::{refresh_tokens, users};
 use roster_types::{Me, UserStatus, validate};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
@@ -105,17 +105,28 @@ pub async fn login(
         }
         return Err(Error::Validation(errors));
     }
-    let mut keys = vec![Key::email(&email)];
+    // Something that cannot be an address (too long, control characters) is
+    // nobody's: it fails like an unknown email, without reaching the database
+    // as a lookup or a throttle key.
+    let plausible = validate::check_email(&email).is_ok();
+    let mut keys = Vec::new();
+    if plausible {
+        keys.push(Key::email(&email));
+    }
     if let Some(ip) = client_ip {
         keys.push(Key::ip(ip));
     }
     let now = roster.now();
     throttle::check(&roster.db, &keys, now).await?;
 
-    let user = users::Entity::find()
-        .filter(users::Column::Email.eq(&email))
-        .one(&roster.db)
-        .await?;
+    let user = if plausible {
+        users::Entity::find()
+            .filter(users::Column::Email.eq(&email))
+            .one(&roster.db)
+            .await?
+    } else {
+        None
+    };
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let ok = roster.hasher.verify(password.to_string(), hash).await?;
     let user = match user {
@@ -131,7 +142,7 @@ pub async fn login(
     if user.status == UserStatus::Suspended.as_str() {
         return Err(Error::Forbidden("this account is suspended"));
     }
-    throttle::clear(&roster.db, &keys[0]).await?;
+    throttle::clear(&roster.db, &Key::email(&email)).await?;
     users::Entity::update_many()
         .col_expr(users::Column::LastLoginAt, Expr::value(now))
         .filter(users::Column::Id.eq(user.id))
@@ -156,6 +167,10 @@ async fn revoke_family(
     Ok(())
 }
 
+/// How long after a refresh token was swapped presenting it again counts as a
+/// concurrent refresh rather than a stolen copy.
+const REUSE_GRACE: Duration = Duration::seconds(10);
+
 /// `POST /auth/refresh`: swaps a refresh token for a new one and a fresh access
 /// token. Presenting a token that was already swapped revokes its whole family:
 /// someone else has a copy.
@@ -177,10 +192,24 @@ pub async fn refresh(roster: &Roster, refresh_token: &str) -> Result<Session> {
         .filter(refresh_tokens::Column::UsedAt.is_null())
         .exec(&roster.db)
         .await?;
-    if token.used_at.is_some() || claimed.rows_affected == 0 {
-        revoke_family(&roster.db, token.family_id, now).await?;
-        tracing::warn!(user.id = %token.user_id, "refresh token reused; session family revoked");
-        return Err(invalid());
+    if claimed.rows_affected == 0 {
+        // Already swapped. Within a few seconds that is two tabs of one browser
+        // restoring the session at once (they share the cookie): the later one
+        // gets a session of the same family. Later than that, someone else has
+        // a copy of the token.
+        let used_at = match token.used_at {
+            Some(at) => Some(at),
+            None => refresh_tokens::Entity::find_by_id(token.id)
+                .one(&roster.db)
+                .await?
+                .and_then(|t| t.used_at),
+        };
+        let concurrent = used_at.is_some_and(|at| now - at <= REUSE_GRACE);
+        if !concurrent {
+            revoke_family(&roster.db, token.family_id, now).await?;
+            tracing::warn!(user.id = %token.user_id, "refresh token reused; session family revoked");
+            return Err(invalid());
+        }
     }
     let user = users::Entity::find_by_id(token.user_id)
         .one(&roster.db)
@@ -231,6 +260,87 @@ pub async fn authenticate(roster: &Roster, access_token: &str) -> Result<Actor> 
         roles: user_ops::roles_of(&roster.db, user_id).await?,
         impersonator,
     })
+}
+
+/// `PUT /auth/me/password`: the signed-in person replaces their password,
+/// proving they know the current one. Other sessions end; the one of
+/// `keep_refresh_token` (this browser) goes on. Wrong current passwords are
+/// throttled like failed sign-ins.
+pub async fn change_password(
+    roster: &Roster,
+    actor: &Actor,
+    current_password: &str,
+    new_password: &str,
+    keep_refresh_token: Option<&str>,
+) -> Result<()> {
+    if actor.impersonator.is_some() {
+        return Err(Error::Forbidden(
+            "a password cannot be changed while impersonating",
+        ));
+    }
+    if current_password.is_empty() {
+        return Err(Error::validation(
+            "current_password",
+            "Enter your current password.",
+        ));
+    }
+    let user = users::Entity::find_by_id(actor.user_id)
+        .one(&roster.db)
+        .await?
+        .ok_or(Error::Unauthenticated("the account no longer exists"))?;
+    let key = Key::email(&user.email);
+    let now = roster.now();
+    throttle::check(&roster.db, std::slice::from_ref(&key), now).await?;
+    let ok = roster
+        .hasher
+        .verify(current_password.to_string(), user.password_hash.clone())
+        .await?;
+    if !ok {
+        throttle::record_failure(&roster.db, &key, now).await?;
+        return Err(Error::validation(
+            "current_password",
+            "This is not your current password.",
+        ));
+    }
+    if let Err(Error::Validation(mut errors)) = check_password_strength(new_password, &user.email) {
+        for e in &mut errors {
+            e.field = "new_password".into();
+        }
+        return Err(Error::Validation(errors));
+    }
+    let hash = roster.hasher.hash(new_password.to_string()).await?;
+    let keep_family = match keep_refresh_token {
+        Some(token) => refresh_tokens::Entity::find()
+            .filter(refresh_tokens::Column::TokenHash.eq(tokens::hash_token(token)))
+            .filter(refresh_tokens::Column::UserId.eq(user.id))
+            .one(&roster.db)
+            .await?
+            .map(|t| t.family_id),
+        None => None,
+    };
+    let txn = roster.write_txn().await?;
+    users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, Expr::value(hash))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            users::Column::Version,
+            Expr::col(users::Column::Version).add(1),
+        )
+        .filter(users::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    let mut others = refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::UserId.eq(user.id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null());
+    if let Some(family) = keep_family {
+        others = others.filter(refresh_tokens::Column::FamilyId.ne(family));
+    }
+    others.exec(&txn).await?;
+    txn.commit().await?;
+    throttle::clear(&roster.db, &key).await?;
+    tracing::info!(user.id = %user.id, "password changed");
+    Ok(())
 }
 
 /// `GET /auth/me`.

@@ -102,29 +102,32 @@ impl Mailer {
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
             .port(port)
             .tls(tls)
-            .timeout(Some(Duration::from_secs(20)));
+            .timeout(Some(SEND_TIMEOUT));
         if let Some((user, password)) = credentials {
             builder = builder.credentials(Credentials::new(user, password));
         }
         Ok(Mailer::Smtp(builder.build()))
     }
 
-    async fn send(&self, message: Message) -> std::result::Result<(), String> {
+    async fn send(&self, message: Message) -> std::result::Result<(), SendError> {
         match self {
-            Mailer::Smtp(smtp) => smtp
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
+            Mailer::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| SendError {
+                permanent: e.is_permanent(),
+                message: e.to_string(),
+            }),
             Mailer::Files(dir) => {
+                let transient = |e: &dyn std::fmt::Display| SendError {
+                    message: e.to_string(),
+                    permanent: false,
+                };
                 tokio::fs::create_dir_all(dir)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| transient(&e))?;
                 AsyncFileTransport::<Tokio1Executor>::new(dir)
                     .send(message)
                     .await
                     .map(|_| ())
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| transient(&e))
             }
         }
     }
@@ -143,12 +146,7 @@ async fn issue_token(
     ttl: Duration,
 ) -> Result<String> {
     let now = roster.now();
-    one_time_tokens::Entity::update_many()
-        .col_expr(one_time_tokens::Column::UsedAt, Expr::value(now))
-        .filter(one_time_tokens::Column::UserId.eq(user_id))
-        .filter(one_time_tokens::Column::UsedAt.is_null())
-        .exec(db)
-        .await?;
+    retire_links(db, user_id, now).await?;
     let token = tokens::random_token();
     one_time_tokens::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -171,6 +169,22 @@ fn escape_html(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// How long a link works, in words: "45 minutes", "1 hour", "1 hour 30 minutes".
+fn validity(ttl: Duration) -> String {
+    let minutes = ttl.as_secs().div_ceil(60).max(1);
+    let (hours, minutes) = (minutes / 60, minutes % 60);
+    let unit = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    match (hours, minutes) {
+        (0, m) => unit(m, "minute", "minutes"),
+        (h, 0) => unit(h, "hour", "hours"),
+        (h, m) => format!(
+            "{} {}",
+            unit(h, "hour", "hours"),
+            unit(m, "minute", "minutes")
+        ),
+    }
+}
+
 /// Subject, plain text and HTML of a message with a link.
 fn render(
     settings: &MailSettings,
@@ -180,12 +194,7 @@ fn render(
     ttl: Duration,
 ) -> (String, String, String) {
     let product = &settings.product_name;
-    let hours = ttl.as_secs().div_ceil(3600);
-    let valid = if hours <= 1 {
-        "1 hour".to_string()
-    } else {
-        format!("{hours} hours")
-    };
+    let valid = validity(ttl);
     let (subject, intro, action) = match template {
         EmailTemplate::Welcome => (
             format!("Welcome to {product}"),
@@ -252,6 +261,7 @@ pub(crate) async fn queue_link_email(
         last_error: Set(None),
         created_at: Set(now),
         sent_at: Set(None),
+        last_attempt_at: Set(None),
     }
     .insert(db)
     .await?;
@@ -271,12 +281,15 @@ fn to_dto(m: outbox::Model) -> Result<Email> {
         created_at: m.created_at,
         next_attempt_at: (status == EmailStatus::Queued).then_some(m.next_attempt_at),
         sent_at: m.sent_at,
+        last_attempt_at: m.last_attempt_at,
         status,
     })
 }
 
+/// The user an admin or manager is about to email; a manager's fellow managers
+/// and admins are out of reach (see [`access::reach_for_change`]).
 async fn reachable_user(roster: &Roster, actor: &Actor, user_id: Uuid) -> Result<users::Model> {
-    match access::reach(&roster.db, actor, user_id).await? {
+    match access::reach_for_change(&roster.db, actor, user_id).await? {
         Reach::Admin | Reach::Managed => {}
         Reach::Own | Reach::None if actor.is_admin() || actor.is_manager() => {
             return Err(Error::NotFound("user"));
@@ -366,26 +379,41 @@ pub async fn request_password_reset(
     Ok(())
 }
 
-/// `POST /auth/password`: sets a password from an emailed token, activates an
-/// invited user, retires every other link of theirs and ends their sessions.
-pub async fn set_password_with_token(roster: &Roster, token: &str, password: &str) -> Result<()> {
-    let now = roster.now();
-    let txn = roster.write_txn().await?;
+fn token_invalid() -> Error {
+    Error::Rejected {
+        status: 400,
+        code: "token_invalid",
+        message: "This link is not valid.".into(),
+    }
+}
+
+fn token_used() -> Error {
+    Error::Rejected {
+        status: 410,
+        code: "token_used",
+        message: "This link has already been used, or a newer one was sent.".into(),
+    }
+}
+
+/// The token behind an emailed link and its user, if the link still works.
+async fn usable_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<(one_time_tokens::Model, users::Model)> {
+    let token = token.trim();
+    if token.is_empty() || token.len() > 200 {
+        return Err(token_invalid());
+    }
     let found = one_time_tokens::Entity::find()
-        .filter(one_time_tokens::Column::TokenHash.eq(tokens::hash_token(token.trim())))
-        .one(&txn)
+        .filter(one_time_tokens::Column::TokenHash.eq(tokens::hash_token(token)))
+        .one(db)
         .await?
-        .ok_or(Error::Rejected {
-            status: 400,
-            code: "token_invalid",
-            message: "This link is not valid.".into(),
-        })?;
+        .ok_or_else(token_invalid)?;
+    // A suspended account says so first: that, not the link, is what to fix.
+    let user = link_user(db, found.user_id).await?;
     if found.used_at.is_some() {
-        return Err(Error::Rejected {
-            status: 410,
-            code: "token_used",
-            message: "This link has already been used.".into(),
-        });
+        return Err(token_used());
     }
     if found.expires_at <= now {
         return Err(Error::Rejected {
@@ -394,33 +422,35 @@ pub async fn set_password_with_token(roster: &Roster, token: &str, password: &st
             message: "This link has expired.".into(),
         });
     }
-    let user = users::Entity::find_by_id(found.user_id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
-    if user.status == UserStatus::Suspended.as_str() {
-        return Err(Error::Rejected {
-            status: 403,
-            code: "account_suspended",
-            message: "This account is suspended.".into(),
-        });
-    }
+    Ok((found, user))
+}
+
+/// `POST /auth/password`: sets a password from an emailed token, activates an
+/// invited user, retires every other link of theirs and ends their sessions.
+pub async fn set_password_with_token(roster: &Roster, token: &str, password: &str) -> Result<()> {
+    let now = roster.now();
+    // Checked and hashed before the write transaction: hashing takes a while,
+    // and on SQLite every other writer would wait for it.
+    let (found, user) = usable_token(&roster.db, token, now).await?;
     crate::auth::check_password_strength(password, &user.email)?;
     let hash = roster.hasher.hash(password.to_string()).await?;
-    // Claim the token atomically so a double submit cannot use it twice.
+
+    let txn = roster.write_txn().await?;
+    // Claim this very token atomically: a double submit, or a newer link sent
+    // in the meantime, finds it gone.
     let claimed = one_time_tokens::Entity::update_many()
         .col_expr(one_time_tokens::Column::UsedAt, Expr::value(now))
-        .filter(one_time_tokens::Column::UserId.eq(user.id))
+        .filter(one_time_tokens::Column::Id.eq(found.id))
         .filter(one_time_tokens::Column::UsedAt.is_null())
         .exec(&txn)
         .await?;
     if claimed.rows_affected == 0 {
-        return Err(Error::Rejected {
-            status: 410,
-            code: "token_used",
-            message: "This link has already been used.".into(),
-        });
+        return Err(token_used());
     }
+    // The user may have changed since the check (suspended, email changed).
+    let user = link_user(&txn, user.id).await?;
+    crate::auth::check_password_strength(password, &user.email)?;
+    retire_links(&txn, user.id, now).await?;
     let version = user.version;
     let user_id = user.id;
     let mut model = user.into_active_model();
@@ -437,6 +467,61 @@ pub async fn set_password_with_token(roster: &Roster, token: &str, password: &st
         .await?;
     txn.commit().await?;
     tracing::info!(user.id = %user_id, "password set from an emailed link");
+    Ok(())
+}
+
+/// The user of a link, who must not be suspended.
+async fn link_user(db: &impl ConnectionTrait, user_id: Uuid) -> Result<users::Model> {
+    let user = users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(token_invalid)?;
+    if user.status == UserStatus::Suspended.as_str() {
+        return Err(Error::Rejected {
+            status: 403,
+            code: "account_suspended",
+            message: "This account is suspended.".into(),
+        });
+    }
+    Ok(user)
+}
+
+/// Makes every unused link of `user_id` stop working.
+async fn retire_links(db: &impl ConnectionTrait, user_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    one_time_tokens::Entity::update_many()
+        .col_expr(one_time_tokens::Column::UsedAt, Expr::value(now))
+        .filter(one_time_tokens::Column::UserId.eq(user_id))
+        .filter(one_time_tokens::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Withdraws what was sent or is about to be sent to `user_id`: every unused
+/// link stops working, and messages still queued are not sent (they are marked
+/// failed with `reason`, and their bodies, which carry the links, are dropped).
+/// For a suspension, an email change and a deletion, in the caller's
+/// transaction.
+pub(crate) async fn withdraw_links(
+    roster: &Roster,
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    reason: &str,
+) -> Result<()> {
+    let now = roster.now();
+    retire_links(db, user_id, now).await?;
+    outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::Status,
+            Expr::value(EmailStatus::Failed.as_str()),
+        )
+        .col_expr(outbox::Column::LastError, Expr::value(reason))
+        .col_expr(outbox::Column::TextBody, Expr::value(""))
+        .col_expr(outbox::Column::HtmlBody, Expr::value(""))
+        .filter(outbox::Column::UserId.eq(user_id))
+        .filter(outbox::Column::Status.eq(EmailStatus::Queued.as_str()))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -457,15 +542,27 @@ pub async fn user_emails(roster: &Roster, actor: &Actor, user_id: Uuid) -> Resul
     })
 }
 
-/// Claims up to `batch` due messages for this worker (for one minute).
+/// How long a claim holds. Far longer than a batch can take (each send gives
+/// up after [`SEND_TIMEOUT`], [`PARALLEL_SENDS`] at a time), so a message is
+/// only claimed again when its worker died.
+const CLAIM: Duration = Duration::from_secs(10 * 60);
+/// The SMTP timeout of one command.
+const SEND_TIMEOUT: Duration = Duration::from_secs(20);
+/// Sends in flight at once per worker; most of a send is waiting for the server.
+const PARALLEL_SENDS: usize = 8;
+/// The longest pause between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
+
+/// Claims up to `batch` due messages for this worker, counting the attempt.
 async fn claim(roster: &Roster, batch: u64, now: DateTime<Utc>) -> Result<Vec<outbox::Model>> {
-    let lock = now + chrono::Duration::minutes(1);
+    let lock = now + chrono::Duration::from_std(CLAIM).map_err(Error::internal)?;
     let backend = roster.db.get_database_backend();
     let sql = match backend {
         // SKIP LOCKED: concurrent workers on other instances pass over the rows
         // this one is claiming instead of waiting for them.
         DbBackend::Postgres => {
-            "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN (
+            "UPDATE outbox SET locked_until = $1, attempts = attempts + 1, last_attempt_at = $2
+             WHERE id IN (
                SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $2
                  AND (locked_until IS NULL OR locked_until < $2)
                ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
@@ -473,7 +570,8 @@ async fn claim(roster: &Roster, batch: u64, now: DateTime<Utc>) -> Result<Vec<ou
         }
         // SQLite serialises writers, so the UPDATE alone is the claim.
         _ => {
-            "UPDATE outbox SET locked_until = ?1, attempts = attempts + 1 WHERE id IN (
+            "UPDATE outbox SET locked_until = ?1, attempts = attempts + 1, last_attempt_at = ?2
+             WHERE id IN (
                SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?2
                  AND (locked_until IS NULL OR locked_until < ?2)
                ORDER BY next_attempt_at LIMIT ?3)
@@ -501,14 +599,21 @@ pub async fn deliver_due(
     let now = roster.now();
     let claimed = claim(roster, batch, now).await?;
     let n = claimed.len();
-    // Sends run side by side: most of a send is waiting for the mail server.
     let results: Vec<Result<()>> = futures::stream::iter(claimed)
         .map(|message| deliver_one(roster, mailer, from, message))
-        .buffer_unordered(8)
+        .buffer_unordered(PARALLEL_SENDS)
         .collect()
         .await;
     results.into_iter().collect::<Result<()>>()?;
     Ok(n)
+}
+
+/// The pause before attempt `attempts + 1`: `retry_base`, doubling, at most a day.
+fn backoff(retry_base: Duration, attempts: i32) -> Duration {
+    let doublings = attempts.clamp(1, 31) as u32 - 1;
+    retry_base
+        .checked_mul(1u32 << doublings)
+        .map_or(MAX_BACKOFF, |d| d.min(MAX_BACKOFF))
 }
 
 /// Sends one claimed message and records the outcome.
@@ -522,7 +627,10 @@ async fn deliver_one(
     let attempts = message.attempts;
     let result = match build_message(from, &message) {
         Ok(m) => mailer.send(m).await,
-        Err(e) => Err(e),
+        Err(e) => Err(SendError {
+            message: e,
+            permanent: true,
+        }),
     };
     let done = roster.now();
     let mut row = message.into_active_model();
@@ -538,22 +646,45 @@ async fn deliver_one(
             tracing::info!(email.id = %id, attempts, "email sent");
         }
         Err(error) => {
-            let give_up = attempts >= roster.mail.max_attempts;
-            let delay =
-                roster.mail.retry_base * 2u32.saturating_pow(attempts.clamp(1, 20) as u32 - 1);
-            row.last_error = Set(Some(error.chars().take(500).collect()));
+            // A permanent refusal (an SMTP 5xx: no such mailbox, policy) will
+            // not change by asking again.
+            let give_up = error.permanent || attempts >= roster.mail.max_attempts;
+            row.last_error = Set(Some(error.message.chars().take(500).collect()));
             if give_up {
                 row.status = Set(EmailStatus::Failed.as_str().to_string());
+                row.text_body = Set(String::new());
+                row.html_body = Set(String::new());
             } else {
+                let delay = backoff(roster.mail.retry_base, attempts);
                 row.next_attempt_at =
                     Set(done
-                        + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1)));
+                        + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(24)));
             }
-            tracing::warn!(email.id = %id, attempts, give_up, error = %error, "email not sent");
+            tracing::warn!(email.id = %id, attempts, give_up, error = %error.message, "email not sent");
         }
     }
-    row.update(&roster.db).await?;
+    // Only while the claim is still ours (the attempt count is the fencing
+    // token): had the claim run out and another worker taken the message over,
+    // its outcome is the one that counts.
+    let updated = outbox::Entity::update_many()
+        .set(row)
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Attempts.eq(attempts))
+        .filter(outbox::Column::Status.eq(EmailStatus::Queued.as_str()))
+        .exec(&roster.db)
+        .await?;
+    if updated.rows_affected == 0 {
+        tracing::warn!(email.id = %id, attempts, "email outcome not recorded: the claim was lost");
+    }
     Ok(())
+}
+
+/// Why a message did not go out.
+#[derive(Debug)]
+struct SendError {
+    message: String,
+    /// Asking again will not help.
+    permanent: bool,
 }
 
 fn build_message(from: &Mailbox, m: &outbox::Model) -> std::result::Result<Message, String> {
@@ -562,6 +693,9 @@ fn build_message(from: &Mailbox, m: &outbox::Model) -> std::result::Result<Messa
         .parse()
         .map_err(|e| format!("bad recipient: {e}"))?;
     Message::builder()
+        // Stable across attempts, so a receiver can tell a retry from a new
+        // message.
+        .message_id(Some(format!("<{}@{}>", m.id, from.email.domain())))
         .from(from.clone())
         .to(to)
         .subject(m.subject.clone())
@@ -572,16 +706,50 @@ fn build_message(from: &Mailbox, m: &outbox::Model) -> std::result::Result<Messa
         .map_err(|e| e.to_string())
 }
 
-/// Runs `deliver_due` forever, pausing when nothing is due.
+/// Runs `deliver_due` forever, pausing when nothing is due. A panic in one
+/// round is logged and the worker goes on: the outbox must not stop silently.
 pub async fn run_worker(roster: Roster, mailer: Mailer, from: Mailbox, idle: Duration) {
     loop {
-        match deliver_due(&roster, &mailer, &from, 20).await {
-            Ok(0) => tokio::time::sleep(idle).await,
-            Ok(_) => {}
-            Err(e) => {
+        let round = {
+            let (roster, mailer, from) = (roster.clone(), mailer.clone(), from.clone());
+            tokio::spawn(async move { deliver_due(&roster, &mailer, &from, 20).await })
+        };
+        match round.await {
+            Ok(Ok(0)) => tokio::time::sleep(idle).await,
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
                 tracing::error!(error = %e, "outbox worker failed; retrying");
                 tokio::time::sleep(idle * 4).await;
             }
+            Err(e) => {
+                tracing::error!(error = %e, "outbox worker panicked; retrying");
+                tokio::time::sleep(idle * 4).await;
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validity_is_said_in_minutes_and_hours() {
+        let words = |secs| validity(Duration::from_secs(secs));
+        assert_eq!(words(15 * 60), "15 minutes");
+        assert_eq!(words(60), "1 minute");
+        assert_eq!(words(3600), "1 hour");
+        assert_eq!(words(90 * 60), "1 hour 30 minutes");
+        assert_eq!(words(72 * 3600), "72 hours");
+    }
+
+    #[test]
+    fn backoff_doubles_and_stops_at_a_day() {
+        let base = Duration::from_secs(30);
+        assert_eq!(backoff(base, 1), Duration::from_secs(30));
+        assert_eq!(backoff(base, 2), Duration::from_secs(60));
+        assert_eq!(backoff(base, 4), Duration::from_secs(240));
+        assert_eq!(backoff(base, 30), MAX_BACKOFF);
+        assert_eq!(backoff(Duration::from_secs(u64::MAX / 2), 8), MAX_BACKOFF);
     }
 }

@@ -344,12 +344,7 @@ async fn check_membership_change(
             "only admins may appoint or change team managers",
         ));
     }
-    if crate::users::roles_of(db, user_id)
-        .await?
-        .contains(&roster_types::Role::Admin)
-    {
-        return Err(Error::Forbidden("managers cannot change admins"));
-    }
+    access::reach_for_change(db, actor, user_id).await?;
     Ok(())
 }
 
@@ -373,29 +368,31 @@ pub(crate) async fn join(
     .map_err(|e| unique_to_conflict(e, already_member))
 }
 
-/// Adds a member, checking who may (`POST /teams/{id}/members` and
-/// `POST /users/{id}/teams`).
-pub async fn add_member(
+/// Adds a member, checking who may; answers the membership, the person and
+/// the team.
+async fn add(
     roster: &Roster,
     actor: &Actor,
     team_id: Uuid,
     user_id: Uuid,
     role: TeamRole,
-) -> Result<TeamMember> {
+) -> Result<(team_members::Model, users::Model, teams::Model)> {
     if !actor.is_admin() && !actor.is_manager() {
         return Err(Error::Forbidden(
             "only admins and managers may change team memberships",
         ));
     }
     let txn = roster.write_txn().await?;
-    find(&txn, team_id).await?;
     if !actor.is_admin() {
-        // A manager may add only people they already manage.
+        // The team first, so a manager learns nothing about teams of others
+        // (not even whether an id exists); then only people they already manage.
+        require_team_reach(&txn, actor, team_id).await?;
         if access::reach(&txn, actor, user_id).await? != Reach::Managed {
             return Err(Error::NotFound("user"));
         }
         check_membership_change(&txn, actor, team_id, user_id, Some(role), None).await?;
     }
+    let team = find(&txn, team_id).await?;
     let user = users::Entity::find_by_id(user_id)
         .one(&txn)
         .await?
@@ -403,22 +400,55 @@ pub async fn add_member(
     let row = join(roster, &txn, team_id, user_id, role).await?;
     txn.commit().await?;
     tracing::info!(team.id = %team_id, user.id = %user_id, actor.id = %actor.user_id, "team member added");
+    Ok((row, user, team))
+}
+
+/// `POST /teams/{id}/members`.
+pub async fn add_member(
+    roster: &Roster,
+    actor: &Actor,
+    team_id: Uuid,
+    user_id: Uuid,
+    role: TeamRole,
+) -> Result<TeamMember> {
+    let (row, user, _) = add(roster, actor, team_id, user_id, role).await?;
     member_dto(&row, &user)
 }
 
-/// `GET /users/{id}/teams`.
+/// `POST /users/{id}/teams`: the same, answered from the person's side.
+pub async fn add_to_team(
+    roster: &Roster,
+    actor: &Actor,
+    user_id: Uuid,
+    team_id: Uuid,
+    role: TeamRole,
+) -> Result<UserTeam> {
+    let (row, _, team) = add(roster, actor, team_id, user_id, role).await?;
+    Ok(UserTeam {
+        team_id,
+        name: team.name,
+        role: role_of(&row.role)?,
+        added_at: row.added_at,
+    })
+}
+
+/// `GET /users/{id}/teams`. A manager looking at a member sees only the teams
+/// the manager manages: the member's other teams are none of their business.
 pub async fn user_teams(roster: &Roster, actor: &Actor, user_id: Uuid) -> Result<UserTeamList> {
-    if access::reach(&roster.db, actor, user_id).await? == Reach::None {
+    let reach = access::reach(&roster.db, actor, user_id).await?;
+    if reach == Reach::None {
         return Err(Error::NotFound("user"));
     }
     users::Entity::find_by_id(user_id)
         .one(&roster.db)
         .await?
         .ok_or(Error::NotFound("user"))?;
-    let rows = team_members::Entity::find()
-        .filter(team_members::Column::UserId.eq(user_id))
-        .all(&roster.db)
-        .await?;
+    let mut rows = team_members::Entity::find().filter(team_members::Column::UserId.eq(user_id));
+    if reach == Reach::Managed {
+        rows = rows
+            .filter(team_members::Column::TeamId.in_subquery(access::managed_teams(actor.user_id)));
+    }
+    let rows = rows.all(&roster.db).await?;
     let names: HashMap<Uuid, String> = teams::Entity::find()
         .filter(teams::Column::Id.is_in(rows.iter().map(|r| r.team_id)))
         .all(&roster.db)
@@ -452,11 +482,13 @@ async fn membership(
         .ok_or(Error::NotFound("team membership"))
 }
 
-/// The caller must reach the user before anything about their teams is told.
-async fn reach_user_for_change(
+/// The caller must reach the user, and a manager the team, before anything
+/// about the user's memberships is told.
+async fn reach_membership_for_change(
     db: &impl ConnectionTrait,
     actor: &Actor,
     user_id: Uuid,
+    team_id: Uuid,
 ) -> Result<users::Model> {
     match access::reach(db, actor, user_id).await? {
         Reach::Admin | Reach::Managed => {}
@@ -473,6 +505,9 @@ async fn reach_user_for_change(
             ));
         }
     }
+    if !actor.is_admin() {
+        require_team_reach(db, actor, team_id).await?;
+    }
     users::Entity::find_by_id(user_id)
         .one(db)
         .await?
@@ -488,7 +523,7 @@ pub async fn change_role(
     role: TeamRole,
 ) -> Result<UserTeam> {
     let txn = roster.write_txn().await?;
-    reach_user_for_change(&txn, actor, user_id).await?;
+    reach_membership_for_change(&txn, actor, user_id, team_id).await?;
     let current = membership(&txn, team_id, user_id).await?;
     check_membership_change(
         &txn,
@@ -517,7 +552,7 @@ pub async fn change_role(
 /// `DELETE /users/{id}/teams/{team_id}`.
 pub async fn leave(roster: &Roster, actor: &Actor, user_id: Uuid, team_id: Uuid) -> Result<()> {
     let txn = roster.write_txn().await?;
-    reach_user_for_change(&txn, actor, user_id).await?;
+    reach_membership_for_change(&txn, actor, user_id, team_id).await?;
     let current = membership(&txn, team_id, user_id).await?;
     check_membership_change(
         &txn,

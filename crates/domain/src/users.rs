@@ -192,19 +192,33 @@ fn filtered(backend: DbBackend, query: &UserListQuery) -> Select<users::Entity> 
 
 /// `GET /users`: one page of the Users table.
 pub async fn list(roster: &Roster, actor: &Actor, query: &UserListQuery) -> Result<UserList> {
-    let mut scope = None;
-    if !actor.is_admin() {
-        if !actor.is_manager() {
-            return Err(Error::Forbidden("only admins and managers may list users"));
-        }
-        // Managers see their teams' members only; totals follow.
-        scope = Some(access::managed_users(actor.user_id));
-    }
     let page = Ord::max(query.page.unwrap_or(1), 1);
     let per_page = query
         .per_page
         .unwrap_or(DEFAULT_PER_PAGE)
         .clamp(1, roster_types::MAX_PER_PAGE);
+    let mut scope = None;
+    if !actor.is_admin() {
+        if !actor.is_manager() {
+            return Err(Error::Forbidden("only admins and managers may list users"));
+        }
+        // Filtering by a team the manager does not manage finds nobody, as for a
+        // team that does not exist: the filter must not tell who else is in it.
+        if let Some(team_id) = query.team_id
+            && !access::manages_team(&roster.db, actor, team_id).await?
+        {
+            return Ok(UserList {
+                items: Vec::new(),
+                page: PageInfo {
+                    page,
+                    per_page,
+                    total: 0,
+                },
+            });
+        }
+        // Managers see their teams' members only; totals follow.
+        scope = Some(access::managed_users(actor.user_id));
+    }
     let sort = query.sort.unwrap_or_default();
     let order = if sort.descending() {
         Order::Desc
@@ -314,8 +328,10 @@ pub async fn create(roster: &Roster, actor: &Actor, req: &CreateUserRequest) -> 
     let valid = validate::validate_create_user(req).map_err(Error::Validation)?;
     let txn = roster.write_txn().await?;
     if !actor.is_admin() {
-        if valid.roles.contains(&Role::Admin) {
-            return Err(Error::Forbidden("managers cannot grant the admin role"));
+        if valid.roles.iter().any(|r| *r != Role::Learner) {
+            return Err(Error::Forbidden(
+                "managers add learners; only admins grant other roles",
+            ));
         }
         if valid.teams.is_empty() {
             return Err(Error::validation(
@@ -365,7 +381,7 @@ pub async fn update(
     expected_version: Option<i32>,
 ) -> Result<User> {
     let changes = validate::validate_update_user(req).map_err(Error::Validation)?;
-    match access::reach(&roster.db, actor, id).await? {
+    match access::reach_for_change(&roster.db, actor, id).await? {
         Reach::Admin => {}
         Reach::Own => {
             if changes.email.is_some() || changes.roles.is_some() {
@@ -373,15 +389,14 @@ pub async fn update(
             }
         }
         Reach::Managed => {
-            if roles_of(&roster.db, id).await?.contains(&Role::Admin) {
-                return Err(Error::Forbidden("managers cannot change admins"));
-            }
             if changes
                 .roles
                 .as_ref()
-                .is_some_and(|r| r.contains(&Role::Admin))
+                .is_some_and(|r| r.iter().any(|r| *r != Role::Learner))
             {
-                return Err(Error::Forbidden("managers cannot grant the admin role"));
+                return Err(Error::Forbidden(
+                    "managers look after learners; only admins grant other roles",
+                ));
             }
         }
         Reach::None => return Err(Error::NotFound("user")),
@@ -423,6 +438,7 @@ pub async fn update(
         .email
         .clone()
         .unwrap_or_else(|| current.email.clone());
+    let email_changed = email != current.email;
     let version = current.version;
     let mut model = current.into_active_model();
     model.name_key = Set(name_key(&first, &last));
@@ -447,6 +463,27 @@ pub async fn update(
         replace_roles(&txn, id, roles).await?;
     }
     let user = find(&txn, id).await?;
+    if email_changed {
+        // Links sent to the old address must not work any more (it may have
+        // been a typo, or someone else's); an invited person gets their
+        // invitation again at the new address.
+        crate::mail::withdraw_links(
+            roster,
+            &txn,
+            id,
+            "Not sent: the email address was changed before it went out.",
+        )
+        .await?;
+        if user.status == UserStatus::Invited.as_str() {
+            crate::mail::queue_link_email(
+                roster,
+                &txn,
+                &user,
+                roster_types::EmailTemplate::Welcome,
+            )
+            .await?;
+        }
+    }
     let roles = roles_of(&txn, id).await?;
     txn.commit().await?;
     tracing::info!(user.id = %id, actor.id = %actor.user_id, "user updated");
@@ -463,10 +500,21 @@ pub async fn delete(roster: &Roster, actor: &Actor, id: Uuid) -> Result<()> {
             field: None,
         });
     }
-    let deleted = users::Entity::delete_by_id(id).exec(&roster.db).await?;
+    let txn = roster.write_txn().await?;
+    // Queued messages outlive the user (their log loses its owner), and must
+    // not go out to someone who is no longer here.
+    crate::mail::withdraw_links(
+        roster,
+        &txn,
+        id,
+        "Not sent: the person was deleted before it went out.",
+    )
+    .await?;
+    let deleted = users::Entity::delete_by_id(id).exec(&txn).await?;
     if deleted.rows_affected == 0 {
         return Err(Error::NotFound("user"));
     }
+    txn.commit().await?;
     tracing::info!(user.id = %id, actor.id = %actor.user_id, "user deleted");
     Ok(())
 }
@@ -601,6 +649,13 @@ async fn set_status(roster: &Roster, actor: &Actor, id: Uuid, suspend: bool) -> 
     model.version = Set(version + 1);
     model.update(&txn).await?;
     if suspend {
+        crate::mail::withdraw_links(
+            roster,
+            &txn,
+            id,
+            "Not sent: the account was suspended before it went out.",
+        )
+        .await?;
         // Cut every session off at once; access tokens are refused on their
         // next use because authentication reads the status.
         refresh_tokens::Entity::update_many()

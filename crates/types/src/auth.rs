@@ -53,3 +53,16 @@ pub struct Me {
     /// The admin impersonating this user, or null.
     pub impersonator: Option<ActorSummary>,
 }
+
+/// A signed-in person choosing a new password, for
+/// `PUT /api/v1/auth/me/password`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangePasswordRequest {
+    /// The password in use now.
+    #[cfg_attr(feature = "openapi", schema(example = "correct horse battery staple"))]
+    pub current_password: String,
+    /// The new password: 10 to 128 characters, not the email address.
+    #[cfg_attr(feature = "openapi", schema(example = "a much longer passphrase"))]
+    pub new_password: String,
+}

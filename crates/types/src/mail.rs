@@ -98,6 +98,8 @@ pub struct Email {
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// When the mail server accepted it.
     pub sent_at: Option<DateTime<Utc>>,
+    /// When sending was last tried (for a failed message: when it failed).
+    pub last_attempt_at: Option<DateTime<Utc>>,
 }
 
 /// The emails of one user, newest first.

@@ -161,11 +161,10 @@ impl TeamListQuery {
         for (key, value) in pairs {
             let value = value.trim();
             match key {
-                "q" if value.chars().count() > crate::MAX_SEARCH_LEN => errors.push(FieldError::new(
-                    key,
-                    format!("Use at most {} characters.", crate::MAX_SEARCH_LEN),
-                )),
-                "q" => q.q = (!value.is_empty()).then(|| value.to_string()),
+                "q" => match crate::validate::check_search(value) {
+                    Ok(term) => q.q = term,
+                    Err(m) => errors.push(FieldError::new(key, m)),
+                },
                 "sort" => match TeamSort::parse(value) {
                     Some(s) => q.sort = Some(s),
                     None => errors.push(FieldError::new(

@@ -288,9 +288,6 @@ pub struct UserList {
     pub page: PageInfo,
 }
 
-/// Longest search term accepted.
-pub const MAX_SEARCH_LEN: usize = 200;
-
 impl UserListQuery {
     /// Parses query-string pairs, reporting every bad parameter by name. Unknown
     /// parameters are ignored; a repeated one keeps its last value.
@@ -304,13 +301,10 @@ impl UserListQuery {
             let value = value.trim();
             let mut bad = |message: String| errors.push(FieldError::new(key, message));
             match key {
-                "q" => {
-                    if value.chars().count() > MAX_SEARCH_LEN {
-                        bad(format!("Use at most {MAX_SEARCH_LEN} characters."));
-                    } else {
-                        q.q = (!value.is_empty()).then(|| value.to_string());
-                    }
-                }
+                "q" => match crate::validate::check_search(value) {
+                    Ok(term) => q.q = term,
+                    Err(m) => bad(m),
+                },
                 "sort" => match serde_json::from_value::<UserSort>(value.into()) {
                     Ok(s) => q.sort = Some(s),
                     Err(_) => bad(

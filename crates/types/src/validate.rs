@@ -108,14 +108,34 @@ pub fn check_team_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks a trimmed team description.
+/// Checks a trimmed team description (several lines are fine).
 pub fn check_team_description(description: &str) -> Result<(), String> {
     if description.chars().count() > MAX_TEAM_DESCRIPTION_LEN {
         return Err(format!(
             "Use at most {MAX_TEAM_DESCRIPTION_LEN} characters."
         ));
     }
+    if description
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err("Remove the control characters.".into());
+    }
     Ok(())
+}
+
+/// Longest search term accepted.
+pub const MAX_SEARCH_LEN: usize = 200;
+
+/// Checks a trimmed search term; `None` for an empty one (no search).
+pub fn check_search(term: &str) -> Result<Option<String>, String> {
+    if term.chars().count() > MAX_SEARCH_LEN {
+        return Err(format!("Use at most {MAX_SEARCH_LEN} characters."));
+    }
+    if term.chars().any(char::is_control) {
+        return Err("Remove the control characters.".into());
+    }
+    Ok((!term.is_empty()).then(|| term.to_string()))
 }
 
 /// Validates a create request; all field errors at once.

@@ -1,10 +1,10 @@
 //! `/auth`: sign in, refresh, sign out, who am I.
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use roster_domain::Roster;
 use roster_domain::auth::Session;
-use roster_types::{LoginRequest, Me, Problem, TokenResponse};
+use roster_types::{ChangePasswordRequest, LoginRequest, Me, Problem, TokenResponse};
 
 use super::HttpSettings;
 use crate::auth::{Authenticated, client_ip};
@@ -139,4 +139,44 @@ pub async fn me(
     actor: Authenticated,
 ) -> Result<web::Json<Me>, ApiError> {
     Ok(web::Json(roster_domain::auth::me(&roster, &actor.0).await?))
+}
+
+/// Change your own password.
+///
+/// Needs the current password (wrong ones are throttled like failed sign-ins).
+/// Every other session of the account ends; the one of this browser's refresh
+/// cookie goes on. Not possible while impersonating.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    params(("roster_refresh" = Option<String>, Cookie, description = "This browser's session, which is kept")),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "The password is changed"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Impersonating", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The current password is wrong, or the new one breaks a rule; `errors` says which", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong current passwords", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/auth/me/password")]
+pub async fn change_password(
+    roster: web::Data<Roster>,
+    actor: Authenticated,
+    req: HttpRequest,
+    body: crate::json::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let keep = req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string());
+    roster_domain::auth::change_password(
+        &roster,
+        &actor.0,
+        &body.current_password,
+        &body.new_password,
+        keep.as_deref(),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

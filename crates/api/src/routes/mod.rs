@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::refresh)
         .service(auth::logout)
         .service(auth::me)
+        .service(auth::change_password)
         .service(mail::set_password)
         .service(mail::request_reset)
         .service(mail::resend_invitation)

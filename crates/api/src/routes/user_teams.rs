@@ -55,15 +55,9 @@ pub async fn add(
     id: web::Path<Uuid>,
     body: crate::json::Json<TeamAssignment>,
 ) -> Result<HttpResponse, ApiError> {
-    let member =
-        roster_domain::teams::add_member(&roster, &actor.0, body.team_id, *id, body.role).await?;
-    let team = roster_domain::teams::get(&roster, &actor.0, body.team_id).await?;
-    Ok(HttpResponse::Created().json(UserTeam {
-        team_id: team.id,
-        name: team.name,
-        role: member.role,
-        added_at: member.added_at,
-    }))
+    let membership =
+        roster_domain::teams::add_to_team(&roster, &actor.0, *id, body.team_id, body.role).await?;
+    Ok(HttpResponse::Created().json(membership))
 }
 
 /// Change a user's role in a team.

@@ -36,7 +36,8 @@ fn if_match_version(req: &HttpRequest) -> Option<i32> {
 /// List users: search, filter, sort and page.
 ///
 /// `q` matches a case-insensitive substring of the first name, last name, full
-/// name or email. Admins only (for now).
+/// name or email. Admins see everyone; managers the members of the teams they
+/// manage (totals included); learners may not list users.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -45,7 +46,7 @@ fn if_match_version(req: &HttpRequest) -> Option<i32> {
         (status = 200, description = "One page of users", body = UserList),
         (status = 400, description = "A query parameter is invalid; `errors` names it", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Learners may not list users", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/users")]
@@ -54,13 +55,7 @@ pub async fn list(
     actor: Authenticated,
     req: HttpRequest,
 ) -> Result<web::Json<UserList>, ApiError> {
-    let pairs =
-        web::Query::<Vec<(String, String)>>::from_query(req.query_string()).map_err(|_| {
-            ApiError::invalid_query(vec![roster_types::FieldError::new(
-                "query",
-                "The query string cannot be read.",
-            )])
-        })?;
+    let pairs = super::query_pairs(&req)?;
     let query = UserListQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(ApiError::invalid_query)?;
     Ok(web::Json(
@@ -80,7 +75,7 @@ pub async fn list(
         (status = 201, description = "Created", body = User, headers(("Location" = String, description = "URL of the new user"), ("ETag" = String, description = "Version tag for If-Match"))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Learners may not add users; managers add learners to their own teams only", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -140,7 +135,7 @@ pub async fn get(
         (status = 200, description = "The changed user", body = User, headers(("ETag" = String, description = "The new version tag"))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "You may not make this change (a learner changing more than their name; a manager changing an admin or another manager, or granting a role)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email is taken, or you would remove your own admin role", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The user changed since the ETag was read", body = Problem, content_type = "application/problem+json"),
@@ -171,7 +166,7 @@ pub async fn update(
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins delete users", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "You cannot delete yourself", body = Problem, content_type = "application/problem+json"),
     )
@@ -194,7 +189,7 @@ pub async fn delete(
     responses(
         (status = 200, description = "The suspended user", body = User),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins suspend users", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "You cannot suspend yourself", body = Problem, content_type = "application/problem+json"),
     )
@@ -220,7 +215,7 @@ pub async fn suspend(
     responses(
         (status = 200, description = "The reactivated user", body = User),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins reactivate users", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "You cannot reactivate yourself", body = Problem, content_type = "application/problem+json"),
     )
