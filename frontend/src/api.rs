@@ -12,10 +12,11 @@ use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use leptos::prelude::*;
 use roster_types::{
-    AddTeamMemberRequest, CreateTeamRequest, CreateUserRequest, Email, EmailList, LoginRequest, Me,
-    PasswordResetRequest, Problem, SetPasswordRequest, Team, TeamAssignment, TeamList,
-    TeamListQuery, TeamMember, TeamMemberList, TokenResponse, UpdateTeamMembershipRequest,
-    UpdateTeamRequest, UpdateUserRequest, User, UserList, UserListQuery, UserTeam, UserTeamList,
+    AddTeamMemberRequest, ChangePasswordRequest, CreateTeamRequest, CreateUserRequest, Email,
+    EmailList, LoginRequest, Me, PasswordResetRequest, Problem, SetPasswordRequest, Team,
+    TeamAssignment, TeamList, TeamListQuery, TeamMember, TeamMemberList, TokenResponse,
+    UpdateTeamMembershipRequest, UpdateTeamRequest, UpdateUserRequest, User, UserList,
+    UserListQuery, UserTeam, UserTeamList,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -278,6 +279,24 @@ impl Api {
         request: &PasswordResetRequest,
     ) -> Result<(), ApiError> {
         read_empty(send(Request::post(&url("/auth/password-reset")).json(request)).await?).await
+    }
+
+    /// Changes the signed-in person's own password; their other sessions end.
+    /// A wrong current password comes back as a field error on
+    /// `current_password`.
+    pub async fn change_password(&self, request: &ChangePasswordRequest) -> Result<(), ApiError> {
+        let body = to_json(request)?;
+        let response = self
+            .call(
+                Method::PUT,
+                "/auth/me/password",
+                &[],
+                Some(body),
+                None,
+                None,
+            )
+            .await?;
+        read_empty(response).await
     }
 
     /// The signed-in user.

@@ -30,6 +30,13 @@ pub fn start() {
     leptos::mount::mount_to_body(App);
 }
 
+/// `/`: where the signed-in person starts (see [`session::Session::home`]).
+#[component]
+fn Home() -> impl IntoView {
+    let session = session::Session::expect();
+    view! { <Redirect path=session.home().to_string() /> }
+}
+
 /// The whole app: the session, the API client and the routes.
 #[component]
 pub fn App() -> impl IntoView {
@@ -65,7 +72,7 @@ pub fn App() -> impl IntoView {
                         path=(StaticSegment(Page::Teams.segment()), ParamSegment("id"))
                         view=TeamDetailPage
                     />
-                    <Route path=StaticSegment("") view=|| view! { <Redirect path=Page::Users /> } />
+                    <Route path=StaticSegment("") view=Home />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -76,6 +76,30 @@ impl Session {
         })
     }
 
+    /// Whether the signed-in user holds the global manager role (reactive).
+    pub fn is_manager(&self) -> bool {
+        self.me.with(|me| {
+            me.as_ref()
+                .is_some_and(|me| me.user.roles.contains(&Role::Manager))
+        })
+    }
+
+    /// Whether the signed-in user manages people at all: an admin or a
+    /// manager (reactive). Learners only ever see their own profile.
+    pub fn manages_people(&self) -> bool {
+        self.is_admin() || self.is_manager()
+    }
+
+    /// Where a signed-in person starts (reactive): the Users table for those who
+    /// manage people, their own profile for learners.
+    pub fn home(&self) -> crate::routes::Page {
+        use crate::routes::{Page, UserTab};
+        match self.user_id() {
+            Some(id) if !self.manages_people() => Page::User(id, UserTab::Profile),
+            _ => Page::Users,
+        }
+    }
+
     /// The signed-in user's id (reactive), if any.
     pub fn user_id(&self) -> Option<uuid::Uuid> {
         self.me.with(|me| me.as_ref().map(|me| me.user.id))

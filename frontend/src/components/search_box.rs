@@ -60,6 +60,7 @@ pub fn SearchBox(
                 type="search"
                 name="q"
                 autocomplete="off"
+                maxlength=roster_types::validate::MAX_SEARCH_LEN
                 placeholder=placeholder
                 prop:value=move || text.get()
                 on:input=move |ev| {

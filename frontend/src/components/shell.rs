@@ -88,12 +88,19 @@ fn SignedInFrame() -> impl IntoView {
                 "Skip to content"
             </a>
             <header class="app-header">
-                <A href=Page::Users.to_string() attr:class="brand">
+                <A href=move || session.home().to_string() attr:class="brand">
                     "Roster"
                 </A>
                 <nav class="app-nav" aria-label="Main">
-                    <A href=Page::Users.to_string()>"Users"</A>
-                    <A href=Page::Teams.to_string()>"Teams"</A>
+                    <Show
+                        when=move || session.manages_people()
+                        fallback=move || {
+                            view! { <A href=move || session.home().to_string()>"My profile"</A> }
+                        }
+                    >
+                        <A href=Page::Users.to_string()>"Users"</A>
+                        <A href=Page::Teams.to_string()>"Teams"</A>
+                    </Show>
                 </nav>
                 <div class="account">
                     <span id="current-user" class="current-user">

@@ -41,7 +41,7 @@ pub fn LoginPage() -> impl IntoView {
             .search
             .with_untracked(|raw| query_param(raw, "next"))
             .filter(|path| is_local_path(path))
-            .unwrap_or_else(|| Page::Users.to_string())
+            .unwrap_or_else(|| session.home().to_string())
     };
 
     move || match status.get() {

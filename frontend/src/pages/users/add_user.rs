@@ -11,6 +11,7 @@ use web_sys::HtmlElement;
 use crate::api::{Api, ApiError, abort_on_cleanup};
 use crate::components::dialog::Dialog;
 use crate::components::form_field::FormField;
+use crate::session::Session;
 
 use super::user_teams::{role_options, team_picker_query};
 
@@ -127,8 +128,11 @@ pub fn AddUserDialog(on_close: Callback<()>, on_created: Callback<User>) -> impl
         }
     };
 
+    // Admins give any role; a manager adds learners to their teams.
+    let is_admin = Session::expect().is_admin();
     let role_choices = Role::ALL
         .into_iter()
+        .filter(|role| is_admin || *role == Role::Learner)
         .map(|role| {
             let id = format!("new-role-{}", role.as_str());
             view! {
@@ -277,7 +281,13 @@ fn TeamsSection(
     view! {
         <fieldset class="fieldset" aria-describedby=move || error.with(Option::is_some).then_some("new-teams-error")>
             <legend>"Teams"</legend>
-            <p class="hint">"Optional. Put the person in teams right away."</p>
+            <p class="hint">
+                {if Session::expect().is_admin() {
+                    "Optional. Put the person in teams right away."
+                } else {
+                    "Choose at least one of your teams, or you will not see this person afterwards."
+                }}
+            </p>
             <For each=move || rows.get() key=|row| row.key let:row>
                 {
                     let key = row.key;

@@ -80,6 +80,7 @@ fn UserMissing() -> impl IntoView {
 #[component]
 pub fn UserDetailPage() -> impl IntoView {
     let api = Api::expect();
+    let session = crate::session::Session::expect();
     let params = use_params_map();
     let id =
         Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok())));
@@ -165,9 +166,11 @@ pub fn UserDetailPage() -> impl IntoView {
 
     view! {
         <section class="page" aria-labelledby="user-heading">
-            <p class="back-link">
-                <A href=Page::Users.to_string()>"← All users"</A>
-            </p>
+            <Show when=move || session.manages_people()>
+                <p class="back-link">
+                    <A href=Page::Users.to_string()>"← All users"</A>
+                </p>
+            </Show>
             {body}
         </section>
     }

@@ -35,6 +35,11 @@ fn when_lines(
     match (email.status, email.sent_at, email.next_attempt_at) {
         (_, Some(sent), _) => lines.push(format!("Sent {}", show(sent))),
         (EmailStatus::Queued, None, Some(next)) => lines.push(format!("Next try {}", show(next))),
+        (EmailStatus::Failed, None, _) => {
+            if let Some(at) = email.last_attempt_at {
+                lines.push(format!("Failed {}", show(at)));
+            }
+        }
         _ => {}
     }
     lines
@@ -78,6 +83,8 @@ pub fn EmailSection(
     user_id: Uuid,
     status: Signal<UserStatus>,
     notice: RwSignal<Option<String>>,
+    /// Whether the viewer may send this person links (the buttons show).
+    may_send: Signal<bool>,
 ) -> impl IntoView {
     let api = Api::expect();
     let emails = LocalResource::new(move || {
@@ -85,6 +92,21 @@ pub fn EmailSection(
         async move { api.list_user_emails(user_id, abort.as_ref()).await }
     });
     let action_error = RwSignal::new(None::<String>);
+    // While a message waits, look again now and then, so the section shows it
+    // go out (or fail) without a reload.
+    Effect::new(move |_| {
+        let waiting = emails.get().and_then(Result::ok).is_some_and(|list| {
+            list.items
+                .iter()
+                .any(|email| email.status == EmailStatus::Queued)
+        });
+        if waiting
+            && let Ok(handle) =
+                set_timeout_with_handle(move || emails.refetch(), std::time::Duration::from_secs(3))
+        {
+            on_cleanup(move || handle.clear());
+        }
+    });
 
     let send = Action::new_local(move |action: &EmailAction| {
         let action = *action;
@@ -199,7 +221,7 @@ pub fn EmailSection(
                     })
             }}
             <div class="actions-row">
-                <Show when=move || status.get() == UserStatus::Invited>
+                <Show when=move || may_send.get() && status.get() == UserStatus::Invited>
                     <button
                         id="resend-invitation"
                         type="button"
@@ -210,7 +232,7 @@ pub fn EmailSection(
                         "Resend invitation"
                     </button>
                 </Show>
-                <Show when=move || status.get() == UserStatus::Active>
+                <Show when=move || may_send.get() && status.get() == UserStatus::Active>
                     <button
                         id="send-password-reset"
                         type="button"
@@ -245,6 +267,7 @@ mod tests {
             created_at: Utc.with_ymd_and_hms(2026, 3, 14, 9, 5, 0).unwrap(),
             next_attempt_at: None,
             sent_at: None,
+            last_attempt_at: None,
         }
     }
 
@@ -287,6 +310,18 @@ mod tests {
             ["Created 2026-03-14 09:05", "Next try 2026-03-14 09:10"]
         );
         assert_eq!(error_text(&queued).as_deref(), Some("connection refused"));
+    }
+
+    #[test]
+    fn a_failed_email_says_when_it_failed() {
+        let failed = Email {
+            last_attempt_at: Some(Utc.with_ymd_and_hms(2026, 3, 14, 9, 7, 0).unwrap()),
+            ..email(EmailStatus::Failed)
+        };
+        assert_eq!(
+            when_lines(&failed, iso),
+            ["Created 2026-03-14 09:05", "Failed 2026-03-14 09:07"]
+        );
     }
 
     #[test]

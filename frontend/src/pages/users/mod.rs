@@ -3,6 +3,7 @@
 pub mod add_user;
 pub mod detail;
 pub mod emails;
+pub mod password;
 pub mod profile;
 pub mod query;
 pub mod user_teams;
@@ -11,11 +12,11 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
 use roster_types::{User, UserColumn, UserList, UserStatus};
-use std::time::Duration;
 
 use crate::api::{Api, ApiError, abort_on_cleanup};
 use crate::components::notice::Notice;
 use crate::components::pagination::Pagination;
+use crate::components::search_box::SearchBox;
 use crate::components::set_page_title;
 use crate::components::sort_header::{SortDirection, SortHeader};
 use crate::format::{count_of, local_date, local_date_time};
@@ -23,9 +24,6 @@ use crate::routes::{Page, UserTab, query_param, query_string};
 
 use self::add_user::AddUserDialog;
 use self::query::{PER_PAGE_CHOICES, UsersQuery, column_key};
-
-/// How long typing must pause before the search runs.
-const SEARCH_DEBOUNCE: Duration = Duration::from_millis(300);
 
 /// A loaded page of users with the state that asked for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +78,15 @@ pub fn UsersPage() -> impl IntoView {
     let (reloading, set_reloading) = signal(false);
     let busy = move || reloading.get() || users.with(Option::is_none);
 
-    let search = search_box(query, go);
+    let search = view! {
+        <SearchBox
+            id="user-search"
+            label="Search users"
+            placeholder="Name or email"
+            current=Signal::derive(move || query.with(|q| q.q.clone()))
+            on_search=Callback::new(move |q| go.run((query.get_untracked().searching(q), true)))
+        />
+    };
 
     let adding = RwSignal::new(false);
     let notice = RwSignal::new(None::<String>);
@@ -224,61 +230,6 @@ pub fn UsersPage() -> impl IntoView {
                 <AddUserDialog on_close=Callback::new(move |()| adding.set(false)) on_created />
             </Show>
         </section>
-    }
-}
-
-/// The search field: updates the address ~300 ms after typing stops (back to
-/// page 1), or at once on Enter; follows the address when it changes (Back).
-fn search_box(query: Memo<UsersQuery>, go: Callback<(UsersQuery, bool)>) -> impl IntoView {
-    let text = RwSignal::new(query.with_untracked(|q| q.q.clone()));
-    let timer = StoredValue::new(None::<TimeoutHandle>);
-    let cancel_timer = move || {
-        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
-            handle.clear();
-        }
-    };
-    on_cleanup(cancel_timer);
-    let apply = move || {
-        cancel_timer();
-        let current = query.get_untracked();
-        let q = text.get_untracked();
-        if current.q != q {
-            go.run((current.searching(q), true));
-        }
-    };
-    let url_q = Memo::new(move |_| query.with(|q| q.q.clone()));
-    Effect::new(move |_| {
-        let q = url_q.get();
-        // While a search is pending the box is ahead of the address; leave it.
-        if timer.with_value(Option::is_none) && text.get_untracked() != q {
-            text.set(q);
-        }
-    });
-
-    view! {
-        <form
-            class="toolbar"
-            role="search"
-            on:submit=move |ev| {
-                ev.prevent_default();
-                apply();
-            }
-        >
-            <label for="user-search">"Search users"</label>
-            <input
-                id="user-search"
-                type="search"
-                name="q"
-                autocomplete="off"
-                placeholder="Name or email"
-                prop:value=move || text.get()
-                on:input=move |ev| {
-                    text.set(event_target_value(&ev));
-                    cancel_timer();
-                    timer.set_value(set_timeout_with_handle(apply, SEARCH_DEBOUNCE).ok());
-                }
-            />
-        </form>
     }
 }
 

@@ -19,6 +19,7 @@ use crate::session::Session;
 
 use super::detail::TaggedUser;
 use super::emails::EmailSection;
+use super::password::ChangePasswordSection;
 
 /// The form's fields in order: request field and input id.
 const FIELDS: [(&str, &str); 3] = [
@@ -78,6 +79,19 @@ pub fn ProfileTab(current: RwSignal<Option<TaggedUser>>, reload: Callback<()>) -
     let show = move |read: fn(&User) -> String| {
         move || current.with(|c| c.as_ref().map(|(user, _)| read(user)).unwrap_or_default())
     };
+    // A manager looks after plain members; admins and fellow managers are not
+    // theirs to email (the server says so too).
+    let may_send = Signal::derive(move || {
+        session.is_admin()
+            || current.with(|c| {
+                c.as_ref().is_some_and(|(user, _)| {
+                    !user
+                        .roles
+                        .iter()
+                        .any(|r| matches!(r, Role::Admin | Role::Manager))
+                })
+            })
+    });
     let status = Signal::derive(move || {
         current.with(|c| {
             c.as_ref()
@@ -168,7 +182,18 @@ pub fn ProfileTab(current: RwSignal<Option<TaggedUser>>, reload: Callback<()>) -
                         }
                     })}
             </div>
-            {user_id.map(|user_id| view! { <EmailSection user_id status notice /> })}
+            {user_id
+                .map(|user_id| {
+                    let own = move || session.user_id() == Some(user_id);
+                    view! {
+                        <Show when=move || session.manages_people()>
+                            <EmailSection user_id status notice may_send />
+                        </Show>
+                        <Show when=own>
+                            <ChangePasswordSection notice />
+                        </Show>
+                    }
+                })}
         </div>
     }
 }

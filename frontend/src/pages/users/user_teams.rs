@@ -25,13 +25,16 @@ pub fn team_picker_query() -> TeamListQuery {
     }
 }
 
-/// `<option>`s for the team roles, `selected` chosen.
+/// `<option>`s for the team roles, `selected` chosen. Only admins appoint
+/// team managers, so everyone else is offered the member role alone.
 pub fn role_options(
     selected: impl Fn() -> TeamRole + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
+    let is_admin = crate::session::Session::expect().is_admin();
     TeamRole::ALL
         .into_iter()
         .rev()
+        .filter(move |role| is_admin || *role == TeamRole::Member || selected() == *role)
         .map(|role| {
             view! {
                 <option value=role.as_str() prop:selected=move || selected() == role>
