@@ -6,7 +6,7 @@ COPY . .
 RUN cargo xtask build --release
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/roster --create-home roster
 COPY --from=build /src/target/release/roster /usr/local/bin/roster
@@ -17,6 +17,7 @@ ENV ROSTER_LISTEN=0.0.0.0:8080 \
     ROSTER_DATA_DIR=/var/lib/roster \
     ROSTER_SPA_DIR=/usr/share/roster/spa
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=3s CMD ["/bin/sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080"]
+# Ready means the database answers, not just that the port is open.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8080/readyz"]
 ENTRYPOINT ["roster"]
 CMD ["serve"]

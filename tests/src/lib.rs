@@ -7,8 +7,8 @@ pub mod smtp;
 
 use std::sync::Arc;
 
-use roster_api::Application;
 use roster_api::config::{Config, Secret};
+use roster_api::{Application, ServerHandle};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use roster_domain::{Clock, Roster};
@@ -136,6 +136,7 @@ pub struct TestApp {
     /// The application's clock.
     pub clock: Arc<TestClock>,
     pub db: TestDb,
+    handle: ServerHandle,
     config: Config,
     _dir: tempfile::TempDir,
 }
@@ -177,8 +178,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = test_config(dir.path(), url);
     tweak(&mut config);
     let clock = Arc::new(TestClock::default());
-    let (port, roster) = start(config.clone(), clock.clone()).await;
+    let (port, roster, handle) = start(config.clone(), clock.clone()).await;
     TestApp {
+        handle,
         address: format!("http://127.0.0.1:{port}"),
         port,
         client: client(),
@@ -190,14 +192,15 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
-async fn start(config: Config, clock: Arc<TestClock>) -> (u16, Roster) {
+async fn start(config: Config, clock: Arc<TestClock>) -> (u16, Roster, ServerHandle) {
     let app = Application::build_with_clock(config, clock)
         .await
         .expect("the application starts");
     let port = app.port();
     let roster = app.roster().clone();
+    let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
-    (port, roster)
+    (port, roster, handle)
 }
 
 /// A client that keeps cookies and does not follow redirects.
@@ -215,8 +218,16 @@ impl TestApp {
     pub async fn sibling(&self, tweak: impl FnOnce(&mut Config)) -> (String, Roster) {
         let mut config = self.config.clone();
         tweak(&mut config);
-        let (port, roster) = start(config, self.clock.clone()).await;
+        let (port, roster, _) = start(config, self.clock.clone()).await;
         (format!("http://127.0.0.1:{port}"), roster)
+    }
+
+    /// Stops this instance (its HTTP server and its outbox worker), as a
+    /// restart or a crash would; the database stays for a sibling to use.
+    pub async fn stop(&self) {
+        self.handle.stop(false).await;
+        // Let run_until_stopped see the server end and stop the worker.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -473,3 +473,54 @@ async fn two_instances_on_one_database_send_every_message_exactly_once() {
     ids.dedup();
     assert_eq!(ids.len(), n, "each message has its own stable Message-ID");
 }
+
+#[tokio::test]
+async fn a_queued_email_outlives_the_instance_that_queued_it() {
+    let down = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_app_with(|c| smtp_at(c, down)).await;
+    let admin = app.admin_token().await;
+    let ada = app
+        .create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[])
+        .await;
+    for _ in 0..200 {
+        if emails(&app, &admin, &ada).await.items[0]
+            .last_error
+            .is_some()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+
+    // The instance goes away with the message still queued; the next one
+    // (after a restart, or another behind the load balancer) sends it.
+    // Had it died mid-send, its claim would hold the message for ten minutes.
+    app.stop().await;
+    app.clock.advance(11 * 60);
+    let (sink, port) = SmtpSink::start(0).await;
+    let (_, next) = app.sibling(|c| smtp_at(c, port)).await;
+
+    let mail = sink.wait_for(1).await.remove(0);
+    assert_eq!(mail.recipients, ["ada@example.com"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.messages().len(), 1, "sent once");
+    let list = roster_domain::mail::user_emails(&next, &admin_actor(&next).await, ada.id)
+        .await
+        .unwrap();
+    assert_eq!(list.items[0].status, EmailStatus::Sent);
+    assert!(list.items[0].attempts >= 2);
+}
+
+async fn admin_actor(roster: &roster_domain::Roster) -> roster_domain::Actor {
+    let session =
+        roster_domain::auth::login(roster, ADMIN_EMAIL, roster_tests::ADMIN_PASSWORD, None)
+            .await
+            .unwrap();
+    roster_domain::auth::authenticate(roster, &session.access_token)
+        .await
+        .unwrap()
+}

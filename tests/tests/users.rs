@@ -496,3 +496,21 @@ async fn many_users_created_at_once_all_succeed() {
     assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
     assert_eq!(list(&app, &token, "q=many").await.page.total, 20);
 }
+
+#[tokio::test]
+async fn seeding_twice_adds_more_people_instead_of_failing() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let first = roster_domain::seed::users(&app.roster, 30, 7)
+        .await
+        .unwrap();
+    let second = roster_domain::seed::users(&app.roster, 30, 7)
+        .await
+        .unwrap();
+
+    assert_eq!((first, second), (30, 30));
+    // The first admin, and both runs.
+    assert_eq!(list(&app, &token, "").await.page.total, 61);
+    assert_eq!(list(&app, &token, "q=seed.example").await.page.total, 60);
+}

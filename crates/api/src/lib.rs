@@ -13,5 +13,7 @@ pub mod routes;
 pub mod spa;
 pub mod startup;
 
+/// Stops a running [`Application`] from elsewhere (see [`Application::handle`]).
+pub use actix_web::dev::ServerHandle;
 pub use config::Config;
 pub use startup::Application;

@@ -38,6 +38,8 @@ pub struct Application {
     server: Server,
     roster: Roster,
     info: StartupInfo,
+    /// The outbox worker, stopped with the server.
+    mail_worker: tokio::task::JoinHandle<()>,
 }
 
 /// Connects to the configured database and applies migrations.
@@ -220,7 +222,7 @@ impl Application {
         }
         let roster = roster_for(&config, db, clock)?;
         let (mailer, from, mail) = mailer_for(&config)?;
-        tokio::spawn(roster_domain::mail::run_worker(
+        let mail_worker = tokio::spawn(roster_domain::mail::run_worker(
             roster.clone(),
             mailer,
             from,
@@ -302,6 +304,7 @@ impl Application {
             server,
             roster,
             info,
+            mail_worker,
         })
     }
 
@@ -317,7 +320,17 @@ impl Application {
         &self.info
     }
 
+    /// Stops the server (and with it the outbox worker) from elsewhere.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server is stopped (a signal, or [`Self::handle`]); then
+    /// the outbox worker stops too. A message it was sending stays claimed
+    /// until the claim runs out, and is sent by whichever instance comes next.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.mail_worker.abort();
+        result
     }
 }

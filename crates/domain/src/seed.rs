@@ -2,7 +2,7 @@
 
 use roster_entity::{user_roles, users};
 use roster_types::{Role, UserStatus};
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait};
 use uuid::Uuid;
 
 use crate::users::{name_key, search_text};
@@ -66,13 +66,16 @@ const LAST: [&str; 24] = [
 pub async fn users(roster: &Roster, count: u64, batch: u64) -> Result<u64> {
     let batch = batch.clamp(1, 5_000);
     let start = roster.now();
+    // Numbering goes on after the people already there, so seeding twice adds
+    // more instead of colliding with the first run's emails.
+    let offset = users::Entity::find().count(&roster.db).await?;
     let mut done = 0u64;
     while done < count {
         let n = batch.min(count - done);
         let txn = roster.write_txn().await?;
         let mut rows = Vec::with_capacity(n as usize);
         let mut roles = Vec::with_capacity(n as usize);
-        for i in done..done + n {
+        for i in offset + done..offset + done + n {
             let first = FIRST[(i % 24) as usize];
             let last = LAST[((i / 24) % 24) as usize];
             let email = format!(
@@ -83,7 +86,7 @@ pub async fn users(roster: &Roster, count: u64, batch: u64) -> Result<u64> {
             let id = Uuid::now_v7();
             // Spread creation times over the past so date filters and sorts have
             // something to work on.
-            let created = start - chrono::Duration::seconds((count - i) as i64 * 37);
+            let created = start - chrono::Duration::seconds((offset + count - i) as i64 * 37);
             rows.push(users::ActiveModel {
                 id: Set(id),
                 first_name: Set(first.to_string()),

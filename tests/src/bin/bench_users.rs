@@ -1,5 +1,6 @@
 //! Benchmark of `GET /api/v1/users` on a seeded database: median and p95 latency
-//! of single requests, and requests per second with concurrent clients.
+//! of requests one at a time, then median and p95 latency and requests per
+//! second with concurrent clients.
 //!
 //! `cargo run --release -p roster-tests --bin bench-users -- [--users N]
 //! [--requests N] [--concurrency N]`; PostgreSQL when `DATABASE_URL` is set to
@@ -19,6 +20,9 @@ fn arg(name: &str, default: u64) -> u64 {
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[idx.min(sorted.len() - 1)]
 }
@@ -34,10 +38,14 @@ async fn one(app: &TestApp, token: &str, query: &str) -> Duration {
 #[tokio::main]
 async fn main() {
     let users = arg("--users", 100_000);
-    let requests = arg("--requests", 300);
-    let concurrency = arg("--concurrency", 16);
+    let requests = arg("--requests", 300).max(1);
+    let concurrency = arg("--concurrency", 16).max(1);
 
-    let app = spawn_app_with(|c| c.workers = None).await;
+    let app = spawn_app_with(|c| {
+        c.workers = None;
+        c.mail_poll_ms = 1_000;
+    })
+    .await;
     let backend = roster_domain::db::backend_name(&app.roster.db);
     let seeded = Instant::now();
     roster_domain::seed::users(&app.roster, users, 2_000)
@@ -67,29 +75,35 @@ async fn main() {
         ),
     ];
     println!(
-        "{:<58} {:>9} {:>9} {:>9} {:>10}",
-        "scenario", "median", "p95", "max", "req/s@16"
+        "{:<52} {:>8} {:>8} | {:>8} {:>8} {:>8}",
+        "scenario (first page unless said)",
+        "p50",
+        "p95",
+        format!("p50@{concurrency}"),
+        format!("p95@{concurrency}"),
+        "req/s"
     );
     for (name, query) in scenarios {
         for _ in 0..5 {
             one(&app, &token, query).await; // warm-up
         }
-        let mut times = Vec::with_capacity(requests as usize);
+        let mut alone = Vec::with_capacity(requests as usize);
         for _ in 0..requests {
-            times.push(one(&app, &token, query).await);
+            alone.push(one(&app, &token, query).await);
         }
-        times.sort();
+        alone.sort();
 
-        let total = requests * 2;
+        let per_client = (requests * 2).div_ceil(concurrency);
         let started = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..concurrency {
             let client = app.client.clone();
             let url = app.url(&format!("/api/v1/users?{query}"));
             let token = token.clone();
-            let n = total / concurrency;
             tasks.push(tokio::spawn(async move {
-                for _ in 0..n {
+                let mut times = Vec::with_capacity(per_client as usize);
+                for _ in 0..per_client {
+                    let sent = Instant::now();
                     let res = client
                         .get(&url)
                         .bearer_auth(&token)
@@ -98,19 +112,25 @@ async fn main() {
                         .expect("sent");
                     assert_eq!(res.status(), 200);
                     res.bytes().await.expect("body");
+                    times.push(sent.elapsed());
                 }
+                times
             }));
         }
+        let mut loaded = Vec::new();
         for t in tasks {
-            t.await.expect("client task");
+            loaded.extend(t.await.expect("client task"));
         }
-        let rps = (total / concurrency * concurrency) as f64 / started.elapsed().as_secs_f64();
+        let rps = loaded.len() as f64 / started.elapsed().as_secs_f64();
+        loaded.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
         println!(
-            "{:<58} {:>7.2}ms {:>7.2}ms {:>7.2}ms {:>10.0}",
+            "{:<52} {:>6.2}ms {:>6.2}ms | {:>6.2}ms {:>6.2}ms {:>8.0}",
             name,
-            percentile(&times, 0.5).as_secs_f64() * 1e3,
-            percentile(&times, 0.95).as_secs_f64() * 1e3,
-            times.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+            ms(percentile(&alone, 0.5)),
+            ms(percentile(&alone, 0.95)),
+            ms(percentile(&loaded, 0.5)),
+            ms(percentile(&loaded, 0.95)),
             rps
         );
     }
