@@ -136,7 +136,7 @@ pub struct TestApp {
     /// The application's clock.
     pub clock: Arc<TestClock>,
     pub db: TestDb,
-    handle: ServerHandle,
+    running: Running,
     config: Config,
     _dir: tempfile::TempDir,
 }
@@ -178,9 +178,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = test_config(dir.path(), url);
     tweak(&mut config);
     let clock = Arc::new(TestClock::default());
-    let (port, roster, handle) = start(config.clone(), clock.clone()).await;
+    let (port, roster, running) = start(config.clone(), clock.clone()).await;
     TestApp {
-        handle,
+        running,
         address: format!("http://127.0.0.1:{port}"),
         port,
         client: client(),
@@ -192,15 +192,25 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
-async fn start(config: Config, clock: Arc<TestClock>) -> (u16, Roster, ServerHandle) {
+async fn start(config: Config, clock: Arc<TestClock>) -> (u16, Roster, Running) {
     let app = Application::build_with_clock(config, clock)
         .await
         .expect("the application starts");
     let port = app.port();
     let roster = app.roster().clone();
     let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
-    (port, roster, handle)
+    let task = tokio::spawn(app.run_until_stopped());
+    let running = Running {
+        handle,
+        task: std::sync::Mutex::new(Some(task)),
+    };
+    (port, roster, running)
+}
+
+/// A started instance: its handle, and the task that serves until stopped.
+struct Running {
+    handle: ServerHandle,
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>,
 }
 
 /// A client that keeps cookies and does not follow redirects.
@@ -225,9 +235,12 @@ impl TestApp {
     /// Stops this instance (its HTTP server and its outbox worker), as a
     /// restart or a crash would; the database stays for a sibling to use.
     pub async fn stop(&self) {
-        self.handle.stop(false).await;
-        // Let run_until_stopped see the server end and stop the worker.
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        self.running.handle.stop(false).await;
+        let task = self.running.task.lock().ok().and_then(|mut t| t.take());
+        if let Some(task) = task {
+            // Done once the server has ended and the outbox worker is stopped.
+            let _ = task.await;
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

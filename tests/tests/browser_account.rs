@@ -30,12 +30,23 @@ async fn a_learner_lands_on_their_profile_and_changes_their_password_there() {
             .is_ok_and(|u| u.path() == profile)
     })
     .await;
-    b.wait_css("#user-heading").await;
+    b.wait_css("#profile-details").await;
+    b.wait_css("#password-section-title").await;
     assert_eq!(b.texts(".app-nav a").await, ["My profile"]);
     assert!(
         b.texts("#email-section-title").await.is_empty(),
         "no email admin"
     );
+    // A learner edits their name, not their address.
+    assert_eq!(b.texts("button#edit-profile").await, ["Edit your name"]);
+    b.click("button#edit-profile").await;
+    b.wait_css("input#profile-first-name").await;
+    assert!(
+        b.texts("input#profile-email").await.is_empty(),
+        "no email field"
+    );
+    b.goto(&app.url(&profile)).await;
+    b.wait_css("#profile-details").await;
 
     // A wrong current password is named next to its field.
     b.click("button#change-password").await;

@@ -270,7 +270,8 @@ async fn forgot_password_answers_the_same_for_anyone_and_is_throttled() {
     let res = forgot(ADMIN_EMAIL).await;
     assert!(res.headers().contains_key("retry-after"));
     assert_eq!(problem(res, 429).await.code, "too_many_attempts");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    sink.wait_for(3).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(sink.messages().len(), 3, "no email past the limit");
 }
 
@@ -523,4 +524,36 @@ async fn admin_actor(roster: &roster_domain::Roster) -> roster_domain::Actor {
     roster_domain::auth::authenticate(roster, &session.access_token)
         .await
         .unwrap()
+}
+
+#[tokio::test]
+async fn changing_your_password_retires_a_reset_link_still_in_the_inbox() {
+    let (app, sink) = app_with_sink().await;
+    let admin = app.admin_token().await;
+    let (ada, token) = app
+        .user_with_password(&[Role::Learner], "ada@example.com")
+        .await;
+    sink.wait_for(1).await;
+    post(
+        &app,
+        &admin,
+        &format!("/api/v1/users/{}/password-reset", ada.id),
+    )
+    .await;
+    let reset = sink.wait_for(2).await[1].set_password_token().unwrap();
+
+    let changed = app
+        .client
+        .put(app.url("/api/v1/auth/me/password"))
+        .bearer_auth(&token)
+        .json(&json!({"current_password": "a-good-password-42", "new_password": "my-own-new-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 204);
+
+    let late = set_password(&app, &reset, "someone-elses-choice").await;
+    assert_eq!(problem(late, 410).await.code, "token_used");
+    app.token_for(&client(), "ada@example.com", "my-own-new-password")
+        .await;
 }

@@ -54,7 +54,14 @@ pub fn client_ip(req: &HttpRequest, trust_proxy_headers: bool) -> Option<String>
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .last()
-            .and_then(|hop| hop.trim().parse::<std::net::IpAddr>().ok());
+            .and_then(|hop| {
+                let hop = hop.trim();
+                // A bare address, or one with a port ("203.0.113.9:4711",
+                // "[2001:db8::1]:4711").
+                hop.parse::<std::net::IpAddr>()
+                    .or_else(|_| hop.parse::<std::net::SocketAddr>().map(|a| a.ip()))
+                    .ok()
+            });
         if let Some(ip) = last_hop {
             return Some(ip.to_string());
         }

@@ -302,12 +302,15 @@ pub async fn change_password(
             "This is not your current password.",
         ));
     }
-    if let Err(Error::Validation(mut errors)) = check_password_strength(new_password, &user.email) {
-        for e in &mut errors {
-            e.field = "new_password".into();
+    check_password_strength(new_password, &user.email).map_err(|e| match e {
+        Error::Validation(mut errors) => {
+            for error in &mut errors {
+                error.field = "new_password".into();
+            }
+            Error::Validation(errors)
         }
-        return Err(Error::Validation(errors));
-    }
+        other => other,
+    })?;
     let hash = roster.hasher.hash(new_password.to_string()).await?;
     let keep_family = match keep_refresh_token {
         Some(token) => refresh_tokens::Entity::find()
@@ -319,6 +322,7 @@ pub async fn change_password(
         None => None,
     };
     let txn = roster.write_txn().await?;
+    user_ops::lock(&txn, user.id).await?;
     users::Entity::update_many()
         .col_expr(users::Column::PasswordHash, Expr::value(hash))
         .col_expr(users::Column::UpdatedAt, Expr::value(now))
@@ -337,6 +341,8 @@ pub async fn change_password(
         others = others.filter(refresh_tokens::Column::FamilyId.ne(family));
     }
     others.exec(&txn).await?;
+    // A reset link still in someone's inbox must not undo the change.
+    crate::mail::retire_links(&txn, user.id, now).await?;
     txn.commit().await?;
     throttle::clear(&roster.db, &key).await?;
     tracing::info!(user.id = %user.id, "password changed");

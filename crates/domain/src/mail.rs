@@ -286,10 +286,16 @@ fn to_dto(m: outbox::Model) -> Result<Email> {
     })
 }
 
-/// The user an admin or manager is about to email; a manager's fellow managers
-/// and admins are out of reach (see [`access::reach_for_change`]).
-async fn reachable_user(roster: &Roster, actor: &Actor, user_id: Uuid) -> Result<users::Model> {
-    match access::reach_for_change(&roster.db, actor, user_id).await? {
+/// The user an admin or manager is about to email, read and locked in `txn`
+/// (so a suspension or a new address cannot slip in between); a manager's
+/// fellow managers and admins are out of reach (see
+/// [`access::reach_for_change`]).
+async fn reachable_user(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    user_id: Uuid,
+) -> Result<users::Model> {
+    match access::reach_for_change(txn, actor, user_id).await? {
         Reach::Admin | Reach::Managed => {}
         Reach::Own | Reach::None if actor.is_admin() || actor.is_manager() => {
             return Err(Error::NotFound("user"));
@@ -300,15 +306,13 @@ async fn reachable_user(roster: &Roster, actor: &Actor, user_id: Uuid) -> Result
             ));
         }
     }
-    users::Entity::find_by_id(user_id)
-        .one(&roster.db)
-        .await?
-        .ok_or(Error::NotFound("user"))
+    crate::users::lock(txn, user_id).await
 }
 
 /// `POST /users/{id}/invitation`: a fresh welcome link; older links stop working.
 pub async fn resend_invitation(roster: &Roster, actor: &Actor, user_id: Uuid) -> Result<Email> {
-    let user = reachable_user(roster, actor, user_id).await?;
+    let txn = roster.write_txn().await?;
+    let user = reachable_user(&txn, actor, user_id).await?;
     if user.status != UserStatus::Invited.as_str() {
         return Err(Error::Conflict {
             code: "already_active",
@@ -316,7 +320,6 @@ pub async fn resend_invitation(roster: &Roster, actor: &Actor, user_id: Uuid) ->
             field: None,
         });
     }
-    let txn = roster.write_txn().await?;
     let message = queue_link_email(roster, &txn, &user, EmailTemplate::Welcome).await?;
     txn.commit().await?;
     to_dto(message)
@@ -324,7 +327,8 @@ pub async fn resend_invitation(roster: &Roster, actor: &Actor, user_id: Uuid) ->
 
 /// `POST /users/{id}/password-reset`: a reset link (1 hour by default).
 pub async fn send_password_reset(roster: &Roster, actor: &Actor, user_id: Uuid) -> Result<Email> {
-    let user = reachable_user(roster, actor, user_id).await?;
+    let txn = roster.write_txn().await?;
+    let user = reachable_user(&txn, actor, user_id).await?;
     if user.status == UserStatus::Suspended.as_str() {
         return Err(Error::Conflict {
             code: "account_suspended",
@@ -332,7 +336,6 @@ pub async fn send_password_reset(roster: &Roster, actor: &Actor, user_id: Uuid) 
             field: None,
         });
     }
-    let txn = roster.write_txn().await?;
     let message = queue_link_email(roster, &txn, &user, EmailTemplate::PasswordReset).await?;
     txn.commit().await?;
     to_dto(message)
@@ -378,20 +381,26 @@ pub async fn request_password_reset(
 /// account that may have one: a reset link, or the invitation again for
 /// someone who never chose a password.
 async fn queue_reset_for(roster: &Roster, email: &str) -> Result<()> {
-    let user = users::Entity::find()
+    let Some(found) = users::Entity::find()
         .filter(users::Column::Email.eq(email))
         .one(&roster.db)
-        .await?;
-    if let Some(user) = user.filter(|u| u.status != UserStatus::Suspended.as_str()) {
-        let template = if user.password_hash.is_some() {
-            EmailTemplate::PasswordReset
-        } else {
-            EmailTemplate::Welcome
-        };
-        let txn = roster.write_txn().await?;
-        queue_link_email(roster, &txn, &user, template).await?;
-        txn.commit().await?;
+        .await?
+    else {
+        return Ok(());
+    };
+    let txn = roster.write_txn().await?;
+    // Read again under the lock: the address or the status may have changed.
+    let user = crate::users::lock(&txn, found.id).await?;
+    if user.email != email || user.status == UserStatus::Suspended.as_str() {
+        return Ok(());
     }
+    let template = if user.password_hash.is_some() {
+        EmailTemplate::PasswordReset
+    } else {
+        EmailTemplate::Welcome
+    };
+    queue_link_email(roster, &txn, &user, template).await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -452,6 +461,13 @@ pub async fn set_password_with_token(roster: &Roster, token: &str, password: &st
     let hash = roster.hasher.hash(password.to_string()).await?;
 
     let txn = roster.write_txn().await?;
+    // The person first (see `users::lock`), as they may have changed since the
+    // check: suspended, or a new address.
+    let user = crate::users::lock(&txn, user.id)
+        .await
+        .map_err(|_| token_invalid())?;
+    not_suspended(&user)?;
+    crate::auth::check_password_strength(password, &user.email)?;
     // Claim this very token atomically: a double submit, or a newer link sent
     // in the meantime, finds it gone.
     let claimed = one_time_tokens::Entity::update_many()
@@ -463,9 +479,6 @@ pub async fn set_password_with_token(roster: &Roster, token: &str, password: &st
     if claimed.rows_affected == 0 {
         return Err(token_used());
     }
-    // The user may have changed since the check (suspended, email changed).
-    let user = link_user(&txn, user.id).await?;
-    crate::auth::check_password_strength(password, &user.email)?;
     retire_links(&txn, user.id, now).await?;
     let version = user.version;
     let user_id = user.id;
@@ -492,6 +505,11 @@ async fn link_user(db: &impl ConnectionTrait, user_id: Uuid) -> Result<users::Mo
         .one(db)
         .await?
         .ok_or_else(token_invalid)?;
+    not_suspended(&user)?;
+    Ok(user)
+}
+
+fn not_suspended(user: &users::Model) -> Result<()> {
     if user.status == UserStatus::Suspended.as_str() {
         return Err(Error::Rejected {
             status: 403,
@@ -499,11 +517,15 @@ async fn link_user(db: &impl ConnectionTrait, user_id: Uuid) -> Result<users::Mo
             message: "This account is suspended.".into(),
         });
     }
-    Ok(user)
+    Ok(())
 }
 
 /// Makes every unused link of `user_id` stop working.
-async fn retire_links(db: &impl ConnectionTrait, user_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+pub(crate) async fn retire_links(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
     one_time_tokens::Entity::update_many()
         .col_expr(one_time_tokens::Column::UsedAt, Expr::value(now))
         .filter(one_time_tokens::Column::UserId.eq(user_id))
@@ -725,12 +747,21 @@ fn build_message(from: &Mailbox, m: &outbox::Model) -> std::result::Result<Messa
 /// Runs `deliver_due` forever, pausing when nothing is due. A panic in one
 /// round is logged and the worker goes on: the outbox must not stop silently.
 pub async fn run_worker(roster: Roster, mailer: Mailer, from: Mailbox, idle: Duration) {
+    /// Aborts the round in flight when the worker itself is stopped.
+    struct Round(tokio::task::JoinHandle<Result<usize>>);
+    impl Drop for Round {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
     loop {
-        let round = {
+        let mut round = {
             let (roster, mailer, from) = (roster.clone(), mailer.clone(), from.clone());
-            tokio::spawn(async move { deliver_due(&roster, &mailer, &from, 20).await })
+            Round(tokio::spawn(async move {
+                deliver_due(&roster, &mailer, &from, 20).await
+            }))
         };
-        match round.await {
+        match (&mut round.0).await {
             Ok(Ok(0)) => tokio::time::sleep(idle).await,
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {

@@ -2,7 +2,7 @@
 
 use roster_entity::{user_roles, users};
 use roster_types::{Role, UserStatus};
-use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QuerySelect};
 use uuid::Uuid;
 
 use crate::users::{name_key, search_text};
@@ -62,13 +62,24 @@ const LAST: [&str; 24] = [
 ];
 
 /// Inserts `count` learners named after computing pioneers, with unique emails
-/// `first.last.N@seed.example`, in batches of `batch` rows. Returns how many.
+/// `first.last.N.RUN@seed.example`, in batches of `batch` rows. Returns how many.
 pub async fn users(roster: &Roster, count: u64, batch: u64) -> Result<u64> {
     let batch = batch.clamp(1, 5_000);
     let start = roster.now();
-    // Numbering goes on after the people already there, so seeding twice adds
-    // more instead of colliding with the first run's emails.
+    // Numbering goes on after the people already there, and each run marks
+    // its emails, so seeding again adds more people instead of colliding with
+    // an earlier run (even one whose people were partly deleted since).
     let offset = users::Entity::find().count(&roster.db).await?;
+    let run = Uuid::now_v7().simple().to_string();
+    let run = &run[run.len() - 6..];
+    let thinkific_base = users::Entity::find()
+        .select_only()
+        .column_as(users::Column::ThinkificUserId.max(), "max")
+        .into_tuple::<Option<i64>>()
+        .one(&roster.db)
+        .await?
+        .flatten()
+        .map_or(1_000_000, |max| max + 1);
     let mut done = 0u64;
     while done < count {
         let n = batch.min(count - done);
@@ -79,7 +90,7 @@ pub async fn users(roster: &Roster, count: u64, batch: u64) -> Result<u64> {
             let first = FIRST[(i % 24) as usize];
             let last = LAST[((i / 24) % 24) as usize];
             let email = format!(
-                "{}.{}.{i}@seed.example",
+                "{}.{}.{i}.{run}@seed.example",
                 first.to_lowercase(),
                 last.to_lowercase().replace([' ', 'ä'], "")
             );
@@ -102,7 +113,7 @@ pub async fn users(roster: &Roster, count: u64, batch: u64) -> Result<u64> {
                 .as_str()
                 .to_string()),
                 password_hash: Set(None),
-                thinkific_user_id: Set((i % 3 == 0).then_some(1_000_000 + i as i64)),
+                thinkific_user_id: Set((i % 3 == 0).then_some(thinkific_base + i as i64)),
                 created_at: Set(created),
                 updated_at: Set(created),
                 last_login_at: Set(None),

@@ -270,6 +270,18 @@ pub async fn list(roster: &Roster, actor: &Actor, query: &UserListQuery) -> Resu
     })
 }
 
+/// Reads a user inside a write transaction and, on PostgreSQL, locks the row
+/// until it ends (SQLite's write transactions hold the whole database
+/// already). Every transaction that changes a person and their links or
+/// messages takes this lock first, so they queue up instead of deadlocking.
+pub(crate) async fn lock(db: &impl ConnectionTrait, id: Uuid) -> Result<users::Model> {
+    let mut select = users::Entity::find_by_id(id);
+    if db.get_database_backend() == DbBackend::Postgres {
+        select = select.lock_exclusive();
+    }
+    select.one(db).await?.ok_or(Error::NotFound("user"))
+}
+
 async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<users::Model> {
     users::Entity::find_by_id(id)
         .one(db)
@@ -381,7 +393,9 @@ pub async fn update(
     expected_version: Option<i32>,
 ) -> Result<User> {
     let changes = validate::validate_update_user(req).map_err(Error::Validation)?;
-    match access::reach_for_change(&roster.db, actor, id).await? {
+    // Rights are read in the transaction that acts on them.
+    let txn = roster.write_txn().await?;
+    match access::reach_for_change(&txn, actor, id).await? {
         Reach::Admin => {}
         Reach::Own => {
             if changes.email.is_some() || changes.roles.is_some() {
@@ -411,8 +425,7 @@ pub async fn update(
             field: Some("roles"),
         });
     }
-    let txn = roster.write_txn().await?;
-    let current = find(&txn, id).await?;
+    let current = lock(&txn, id).await?;
     if expected_version.is_some_and(|v| v != current.version) {
         return Err(Error::PreconditionFailed);
     }
@@ -501,6 +514,7 @@ pub async fn delete(roster: &Roster, actor: &Actor, id: Uuid) -> Result<()> {
         });
     }
     let txn = roster.write_txn().await?;
+    lock(&txn, id).await?;
     // Queued messages outlive the user (their log loses its owner), and must
     // not go out to someone who is no longer here.
     crate::mail::withdraw_links(
@@ -633,7 +647,7 @@ async fn set_status(roster: &Roster, actor: &Actor, id: Uuid, suspend: bool) -> 
         });
     }
     let txn = roster.write_txn().await?;
-    let user = find(&txn, id).await?;
+    let user = lock(&txn, id).await?;
     let status = if suspend {
         UserStatus::Suspended
     } else if user.password_hash.is_some() {

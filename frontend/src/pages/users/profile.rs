@@ -79,19 +79,24 @@ pub fn ProfileTab(current: RwSignal<Option<TaggedUser>>, reload: Callback<()>) -
     let show = move |read: fn(&User) -> String| {
         move || current.with(|c| c.as_ref().map(|(user, _)| read(user)).unwrap_or_default())
     };
-    // A manager looks after plain members; admins and fellow managers are not
-    // theirs to email (the server says so too).
-    let may_send = Signal::derive(move || {
+    // Which controls to show (the server decides anyway): an admin manages
+    // everyone; a manager the plain members they see, not admins or fellow
+    // managers; everyone edits their own name.
+    let own = Signal::derive(move || session.user_id().is_some() && session.user_id() == user_id);
+    let may_manage = Signal::derive(move || {
         session.is_admin()
-            || current.with(|c| {
-                c.as_ref().is_some_and(|(user, _)| {
-                    !user
-                        .roles
-                        .iter()
-                        .any(|r| matches!(r, Role::Admin | Role::Manager))
-                })
-            })
+            || (session.is_manager()
+                && !own.get()
+                && current.with(|c| {
+                    c.as_ref().is_some_and(|(user, _)| {
+                        !user
+                            .roles
+                            .iter()
+                            .any(|r| matches!(r, Role::Admin | Role::Manager))
+                    })
+                }))
     });
+    let may_edit = Signal::derive(move || may_manage.get() || own.get());
     let status = Signal::derive(move || {
         current.with(|c| {
             c.as_ref()
@@ -140,20 +145,22 @@ pub fn ProfileTab(current: RwSignal<Option<TaggedUser>>, reload: Callback<()>) -
                                 </dd>
                             </div>
                         </dl>
-                        <div class="actions-row">
-                            <button
-                                id="edit-profile"
-                                type="button"
-                                class="button"
-                                on:click=move |_| editing.set(true)
-                            >
-                                "Edit profile"
-                            </button>
-                        </div>
+                        <Show when=move || may_edit.get()>
+                            <div class="actions-row">
+                                <button
+                                    id="edit-profile"
+                                    type="button"
+                                    class="button"
+                                    on:click=move |_| editing.set(true)
+                                >
+                                    {move || if may_manage.get() { "Edit profile" } else { "Edit your name" }}
+                                </button>
+                            </div>
+                        </Show>
                     }
                 }
             >
-                <ProfileForm current editing notice reload is_admin />
+                <ProfileForm current editing notice reload is_admin email_editable=may_manage />
             </Show>
             <div class="status-row">
                 <h2 class="section-title">"Account status"</h2>
@@ -184,12 +191,11 @@ pub fn ProfileTab(current: RwSignal<Option<TaggedUser>>, reload: Callback<()>) -
             </div>
             {user_id
                 .map(|user_id| {
-                    let own = move || session.user_id() == Some(user_id);
                     view! {
                         <Show when=move || session.manages_people()>
-                            <EmailSection user_id status notice may_send />
+                            <EmailSection user_id status notice may_send=may_manage />
                         </Show>
-                        <Show when=own>
+                        <Show when=move || own.get()>
                             <ChangePasswordSection notice />
                         </Show>
                     }
@@ -214,6 +220,9 @@ fn ProfileForm(
     notice: RwSignal<Option<String>>,
     reload: Callback<()>,
     is_admin: Memo<bool>,
+    /// Whether the address may be changed here (not on one's own profile,
+    /// unless an admin).
+    email_editable: Signal<bool>,
 ) -> impl IntoView {
     let api = Api::expect();
     let start = current.get_untracked().map(|(user, _)| user);
@@ -355,15 +364,17 @@ fn ProfileForm(
                     error=error_of("last_name")
                 />
             </div>
-            <FormField
-                id="profile-email"
-                label="Email"
-                input_type="email"
-                name="email"
-                autocomplete="off"
-                value=email
-                error=error_of("email")
-            />
+            <Show when=move || email_editable.get()>
+                <FormField
+                    id="profile-email"
+                    label="Email"
+                    input_type="email"
+                    name="email"
+                    autocomplete="off"
+                    value=email
+                    error=error_of("email")
+                />
+            </Show>
             <Show when=move || is_admin.get()>
                 <fieldset class="fieldset">
                     <legend>"Roles"</legend>
