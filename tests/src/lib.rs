@@ -285,6 +285,16 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// `POST` without a body (actions such as `/suspend`).
+    pub async fn post(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     pub async fn post_json(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
         self.client
             .post(self.url(path))

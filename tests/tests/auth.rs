@@ -96,17 +96,17 @@ async fn empty_credentials_are_a_validation_problem() {
     assert!(body.field_error("password").is_some());
 }
 
+/// The `name=value` of the refresh cookie a response sets, to send by hand.
+fn refresh_cookie(res: &reqwest::Response) -> String {
+    let set = res.headers()["set-cookie"].to_str().unwrap();
+    set.split(';').next().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn refreshing_rotates_the_cookie_and_reusing_an_old_one_ends_the_session() {
     let app = spawn_app().await;
     let res = app.login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let first_cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let first_cookie = refresh_cookie(&res);
 
     let refreshed = app
         .client
@@ -247,19 +247,13 @@ async fn the_jwt_secret_is_generated_once_and_kept_in_the_data_folder() {
 async fn two_tabs_refreshing_at_once_both_keep_the_session() {
     let app = spawn_app().await;
     app.login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let cookie = app
-        .client
-        .post(app.url("/api/v1/auth/refresh"))
-        .send()
-        .await
-        .unwrap()
-        .headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = refresh_cookie(
+        &app.client
+            .post(app.url("/api/v1/auth/refresh"))
+            .send()
+            .await
+            .unwrap(),
+    );
 
     // Two tabs of one browser send the same cookie at the same moment.
     let tab = |cookie: String| {
@@ -278,15 +272,7 @@ async fn two_tabs_refreshing_at_once_both_keep_the_session() {
     assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
     let mut cookies = Vec::new();
     for res in [a, b] {
-        cookies.push(
-            res.headers()["set-cookie"]
-                .to_str()
-                .unwrap()
-                .split(';')
-                .next()
-                .unwrap()
-                .to_string(),
-        );
+        cookies.push(refresh_cookie(&res));
         let token: TokenResponse = res.json().await.unwrap();
         assert_eq!(
             app.get("/api/v1/auth/me", &token.access_token)
@@ -402,4 +388,37 @@ async fn changing_your_password_needs_the_current_one_and_ends_your_other_sessio
     let refresh = |browser: &reqwest::Client| browser.post(app.url("/api/v1/auth/refresh")).send();
     assert_eq!(refresh(&this_browser).await.unwrap().status(), 200);
     problem(refresh(&other_browser).await.unwrap(), 401).await;
+}
+
+#[tokio::test]
+async fn housekeeping_forgets_stale_counters_and_tokens_but_keeps_live_ones() {
+    let app = spawn_app().await;
+    app.login(&client(), "nobody@example.com", "wrong").await;
+    app.login(&client(), ADMIN_EMAIL, ADMIN_PASSWORD).await;
+
+    let fresh = roster_domain::maintenance::sweep(&app.roster)
+        .await
+        .unwrap();
+    assert_eq!(
+        fresh,
+        roster_domain::maintenance::Swept::default(),
+        "nothing stale yet"
+    );
+
+    // A month later the failed attempts are history and the refresh token
+    // (14 days) is long dead.
+    app.clock.advance(31 * 24 * 3600);
+    let later = roster_domain::maintenance::sweep(&app.roster)
+        .await
+        .unwrap();
+
+    assert_eq!(later.throttle_counters, 2, "the email's and the address's");
+    assert_eq!(later.refresh_tokens, 1);
+    // Sign-in still works, and counts afresh.
+    assert_eq!(
+        app.login(&client(), ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .status(),
+        200
+    );
 }

@@ -239,3 +239,27 @@ async fn names_whose_sort_keys_grow_longer_than_the_name_are_stored() {
         .unwrap();
     assert_eq!(found["page"]["total"], 1);
 }
+
+#[tokio::test]
+async fn head_is_answered_like_get_without_a_body() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let head = app
+        .client
+        .head(app.url("/api/v1/users"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let health = app.client.head(app.url("/healthz")).send().await.unwrap();
+
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-type"], "application/json");
+    assert_eq!(health.status(), 200);
+    // Had a body followed the HEAD answer, this connection would now be broken.
+    let get = app.get("/api/v1/users", &token).await;
+    assert_eq!(get.status(), 200);
+    let body: serde_json::Value = get.json().await.unwrap();
+    assert_eq!(body["page"]["total"], 1);
+}

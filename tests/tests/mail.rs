@@ -275,15 +275,6 @@ async fn forgot_password_answers_the_same_for_anyone_and_is_throttled() {
     assert_eq!(sink.messages().len(), 3, "no email past the limit");
 }
 
-async fn post(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn suspending_withdraws_links_and_reactivating_does_not_bring_them_back() {
     let (app, sink) = app_with_sink().await;
@@ -292,25 +283,19 @@ async fn suspending_withdraws_links_and_reactivating_does_not_bring_them_back() 
         .user_with_password(&[Role::Learner], "ada@example.com")
         .await;
     sink.wait_for(1).await; // the welcome email
-    let res = post(
-        &app,
-        &admin,
-        &format!("/api/v1/users/{}/password-reset", ada.id),
-    )
-    .await;
+    let res = app
+        .post(&format!("/api/v1/users/{}/password-reset", ada.id), &admin)
+        .await;
     assert_eq!(res.status(), 202);
     let reset = sink.wait_for(2).await[1].set_password_token().unwrap();
 
-    post(&app, &admin, &format!("/api/v1/users/{}/suspend", ada.id)).await;
+    app.post(&format!("/api/v1/users/{}/suspend", ada.id), &admin)
+        .await;
     let suspended = set_password(&app, &reset, "a-long-new-password").await;
     assert_eq!(problem(suspended, 403).await.code, "account_suspended");
 
-    post(
-        &app,
-        &admin,
-        &format!("/api/v1/users/{}/reactivate", ada.id),
-    )
-    .await;
+    app.post(&format!("/api/v1/users/{}/reactivate", ada.id), &admin)
+        .await;
     let after = set_password(&app, &reset, "a-long-new-password").await;
     assert_eq!(problem(after, 410).await.code, "token_used");
 }
@@ -323,7 +308,8 @@ async fn forgot_password_sends_nothing_to_a_suspended_account() {
         .create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[])
         .await;
     sink.wait_for(1).await;
-    post(&app, &admin, &format!("/api/v1/users/{}/suspend", ada.id)).await;
+    app.post(&format!("/api/v1/users/{}/suspend", ada.id), &admin)
+        .await;
 
     let res = client()
         .post(app.url("/api/v1/auth/password-reset"))
@@ -534,12 +520,8 @@ async fn changing_your_password_retires_a_reset_link_still_in_the_inbox() {
         .user_with_password(&[Role::Learner], "ada@example.com")
         .await;
     sink.wait_for(1).await;
-    post(
-        &app,
-        &admin,
-        &format!("/api/v1/users/{}/password-reset", ada.id),
-    )
-    .await;
+    app.post(&format!("/api/v1/users/{}/password-reset", ada.id), &admin)
+        .await;
     let reset = sink.wait_for(2).await[1].set_password_token().unwrap();
 
     let changed = app

@@ -80,15 +80,6 @@ async fn world() -> World {
     }
 }
 
-async fn post(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_manager_cannot_change_or_email_a_fellow_manager_or_an_admin() {
     let w = world().await;
@@ -115,12 +106,14 @@ async fn a_manager_cannot_change_or_email_a_fellow_manager_or_an_admin() {
             .await;
         problem(demote, 403).await;
         problem(
-            post(&w.app, &w.manager, &format!("{path}/password-reset")).await,
+            w.app
+                .post(&format!("{path}/password-reset"), &w.manager)
+                .await,
             403,
         )
         .await;
         problem(
-            post(&w.app, &w.manager, &format!("{path}/invitation")).await,
+            w.app.post(&format!("{path}/invitation"), &w.manager).await,
             403,
         )
         .await;
@@ -137,12 +130,13 @@ async fn a_manager_cannot_change_or_email_a_fellow_manager_or_an_admin() {
     assert_eq!(fellow.roles, [Role::Manager]);
 
     // A plain member is the manager's to look after.
-    let ok = post(
-        &w.app,
-        &w.manager,
-        &format!("/api/v1/users/{}/password-reset", w.ada.id),
-    )
-    .await;
+    let ok = w
+        .app
+        .post(
+            &format!("/api/v1/users/{}/password-reset", w.ada.id),
+            &w.manager,
+        )
+        .await;
     assert_eq!(ok.status(), 202);
 }
 

@@ -38,8 +38,8 @@ pub struct Application {
     server: Server,
     roster: Roster,
     info: StartupInfo,
-    /// The outbox worker, stopped with the server.
-    mail_worker: tokio::task::JoinHandle<()>,
+    /// The outbox worker and the housekeeping, stopped with the server.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Connects to the configured database and applies migrations.
@@ -222,6 +222,10 @@ impl Application {
         }
         let roster = roster_for(&config, db, clock)?;
         let (mailer, from, mail) = mailer_for(&config)?;
+        let housekeeping = tokio::spawn(roster_domain::maintenance::run(
+            roster.clone(),
+            Duration::from_secs(10 * 60),
+        ));
         let mail_worker = tokio::spawn(roster_domain::mail::run_worker(
             roster.clone(),
             mailer,
@@ -259,6 +263,15 @@ impl Application {
                 .app_data(web::PayloadConfig::new(json_limit + 1))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
+                // HEAD is answered as GET would be, without the body (the
+                // connection remembers the request was HEAD and sends none).
+                // Innermost, so the log still says HEAD.
+                .wrap_fn(|mut req, srv| {
+                    if req.method() == actix_web::http::Method::HEAD {
+                        req.head_mut().method = actix_web::http::Method::GET;
+                    }
+                    actix_web::dev::Service::call(srv, req)
+                })
                 .wrap(Compress::default())
                 .wrap(
                     DefaultHeaders::new()
@@ -304,7 +317,7 @@ impl Application {
             server,
             roster,
             info,
-            mail_worker,
+            background: vec![mail_worker, housekeeping],
         })
     }
 
@@ -326,11 +339,13 @@ impl Application {
     }
 
     /// Serves until the server is stopped (a signal, or [`Self::handle`]); then
-    /// the outbox worker stops too. A message it was sending stays claimed
+    /// the outbox worker and the housekeeping stop too. A message it was sending stays claimed
     /// until the claim runs out, and is sent by whichever instance comes next.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        self.mail_worker.abort();
+        for task in self.background {
+            task.abort();
+        }
         result
     }
 }

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod db;
 pub mod error;
 pub mod mail;
+pub mod maintenance;
 pub mod password;
 pub mod seed;
 pub mod teams;

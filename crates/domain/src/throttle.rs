@@ -119,3 +119,18 @@ pub(crate) async fn clear(db: &impl ConnectionTrait, key: &Key) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// Deletes counters whose window has passed and that lock nobody out; returns
+/// how many.
+pub(crate) async fn forget_stale(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64> {
+    Ok(throttle::Entity::delete_many()
+        .filter(throttle::Column::WindowStartedAt.lt(now - WINDOW))
+        .filter(
+            throttle::Column::LockedUntil
+                .is_null()
+                .or(throttle::Column::LockedUntil.lt(now)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected)
+}

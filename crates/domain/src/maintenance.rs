@@ -1,0 +1,65 @@
+//! Housekeeping, so that tables written on every sign-in or email do not grow
+//! without bound: throttle counters whose window has passed, refresh tokens
+//! that expired a day ago, and emailed links a month past their expiry (kept
+//! that long so an old link still says "expired" rather than "not valid").
+//! Every instance runs it; deleting what is stale twice does no harm.
+
+use std::time::Duration;
+
+use roster_entity::{one_time_tokens, refresh_tokens};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::{Result, Roster, throttle};
+
+/// How long a dead refresh token is kept after it expired.
+const REFRESH_TOKEN_AFTERLIFE: chrono::Duration = chrono::Duration::days(1);
+/// How long an emailed link is kept after it expired.
+const LINK_AFTERLIFE: chrono::Duration = chrono::Duration::days(30);
+
+/// What one sweep removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub throttle_counters: u64,
+    pub refresh_tokens: u64,
+    pub links: u64,
+}
+
+/// Deletes what is stale at the roster's `now`.
+pub async fn sweep(roster: &Roster) -> Result<Swept> {
+    let now = roster.now();
+    let throttle_counters = throttle::forget_stale(&roster.db, now).await?;
+    let refresh_tokens = refresh_tokens::Entity::delete_many()
+        .filter(refresh_tokens::Column::ExpiresAt.lt(now - REFRESH_TOKEN_AFTERLIFE))
+        .exec(&roster.db)
+        .await?
+        .rows_affected;
+    let links = one_time_tokens::Entity::delete_many()
+        .filter(one_time_tokens::Column::ExpiresAt.lt(now - LINK_AFTERLIFE))
+        .exec(&roster.db)
+        .await?
+        .rows_affected;
+    Ok(Swept {
+        throttle_counters,
+        refresh_tokens,
+        links,
+    })
+}
+
+/// Sweeps every `every`, forever.
+pub async fn run(roster: Roster, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        match sweep(&roster).await {
+            Ok(swept) if swept != Swept::default() => {
+                tracing::info!(
+                    throttle_counters = swept.throttle_counters,
+                    refresh_tokens = swept.refresh_tokens,
+                    links = swept.links,
+                    "stale rows removed"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "housekeeping failed; trying again later"),
+        }
+    }
+}
