@@ -18,6 +18,21 @@ async fn a_learner_lands_on_their_profile_and_changes_their_password_there() {
     let (lena, _) = app
         .user_with_password(&[Role::Learner], "lena@example.com")
         .await;
+    let admin = app.admin_token().await;
+    let sales: Team = app
+        .post_json("/api/v1/teams", &admin, &json!({"name": "Sales"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let joined = app
+        .post_json(
+            &format!("/api/v1/users/{}/teams", lena.id),
+            &admin,
+            &json!({"team_id": sales.id, "role": "member"}),
+        )
+        .await;
+    assert_eq!(joined.status(), 201);
 
     b.submit_sign_in(&app.address, "lena@example.com", "a-good-password-42")
         .await;
@@ -44,6 +59,18 @@ async fn a_learner_lands_on_their_profile_and_changes_their_password_there() {
     assert!(
         b.texts("input#profile-email").await.is_empty(),
         "no email field"
+    );
+    // Their teams, to look at: no role pickers, no Remove, no Add.
+    b.goto(&app.url(&format!("/users/{}/teams", lena.id))).await;
+    b.wait_until("the learner's team is listed", || async {
+        b.texts("#user-teams td.col-name").await == ["Sales"]
+    })
+    .await;
+    assert_eq!(b.texts("#user-teams td.col-role").await, ["Member"]);
+    assert!(
+        b.texts("select.team-role, button.remove-team, #add-team-form")
+            .await
+            .is_empty()
     );
     b.goto(&app.url(&profile)).await;
     b.wait_css("#profile-details").await;

@@ -49,13 +49,26 @@ pub fn role_options(
 #[component]
 pub fn UserTeamsTab(user_id: Uuid) -> impl IntoView {
     let api = Api::expect();
+    let session = crate::session::Session::expect();
+    // A learner (or a manager on their own profile) sees their teams; changing
+    // them is for admins and the person's managers.
+    let editable =
+        session.is_admin() || (session.is_manager() && session.user_id() != Some(user_id));
     let memberships = LocalResource::new(move || {
         let abort = abort_on_cleanup();
         async move { api.list_user_teams(user_id, abort.as_ref()).await }
     });
     let all_teams = LocalResource::new(move || {
         let abort = abort_on_cleanup();
-        async move { api.list_teams(&team_picker_query(), abort.as_ref()).await }
+        async move {
+            if editable {
+                api.list_teams(&team_picker_query(), abort.as_ref())
+                    .await
+                    .map(Some)
+            } else {
+                Ok(None)
+            }
+        }
     });
     let notice = RwSignal::new(None::<String>);
     let table_error = RwSignal::new(None::<String>);
@@ -149,12 +162,14 @@ pub fn UserTeamsTab(user_id: Uuid) -> impl IntoView {
                             <th scope="col">"Team"</th>
                             <th scope="col">"Role"</th>
                             <th scope="col">"Joined"</th>
-                            <th scope="col" class="col-actions">"Actions"</th>
+                            <Show when=move || editable>
+                                <th scope="col" class="col-actions">"Actions"</th>
+                            </Show>
                         </tr>
                     </thead>
                     <tbody>
                         <For each=move || rows.get() key=|team| team.team_id let:team>
-                            <MembershipRow user_id team on_changed on_remove />
+                            <MembershipRow user_id team on_changed on_remove editable />
                         </For>
                     </tbody>
                 </table>
@@ -174,9 +189,11 @@ pub fn UserTeamsTab(user_id: Uuid) -> impl IntoView {
                         }
                     })
             }}
-            <AddToTeam user_id memberships=rows all_teams=Signal::derive(move || {
-                all_teams.get().map(|r| r.map(|list| list.items))
-            }) notice on_added=Callback::new(move |()| memberships.refetch()) />
+            <Show when=move || editable>
+                <AddToTeam user_id memberships=rows all_teams=Signal::derive(move || {
+                    all_teams.get().map(|r| r.map(|list| list.map(|l| l.items).unwrap_or_default()))
+                }) notice on_added=Callback::new(move |()| memberships.refetch()) />
+            </Show>
             <Show when=move || removing.with(Option::is_some)>
                 <Dialog id="remove-team-dialog" title="Remove from team" on_close=Callback::new(move |()| removing.set(None))>
                     <p id="remove-team-message">
@@ -219,6 +236,8 @@ fn MembershipRow(
     team: UserTeam,
     on_changed: Callback<Result<UserTeam, ApiError>>,
     on_remove: Callback<UserTeam>,
+    /// Whether the role picker and Remove show, or only what is.
+    editable: bool,
 ) -> impl IntoView {
     let api = Api::expect();
     let role = RwSignal::new(team.role);
@@ -244,6 +263,20 @@ fn MembershipRow(
     let select_label = format!("Role in {}", team.name);
     let remove_label = format!("Remove from {}", team.name);
     let for_remove = team.clone();
+    if !editable {
+        return view! {
+            <tr data-team-id=team.team_id.to_string()>
+                <td class="col-name">{team.name.clone()}</td>
+                <td class="col-role">{team.role.label()}</td>
+                <td class="col-added-at">
+                    <time datetime=team.added_at.to_rfc3339() title=local_date_time(team.added_at)>
+                        {local_date(team.added_at)}
+                    </time>
+                </td>
+            </tr>
+        }
+        .into_any();
+    }
     view! {
         <tr data-team-id=team.team_id.to_string()>
             <td class="col-name">
@@ -282,6 +315,7 @@ fn MembershipRow(
             </td>
         </tr>
     }
+    .into_any()
 }
 
 /// Picks a team the person is not in yet, and a role.
