@@ -1,4 +1,5 @@
-//! The set-password page in headless Chromium, from a link in a real email.
+//! The set-password and forgot-password pages in headless Chromium, with links
+//! from real emails.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -74,4 +75,43 @@ async fn a_new_user_sets_their_password_from_the_welcome_email_and_signs_in() {
         who.text().await.unwrap_or_default() == "Ada Lovelace"
     })
     .await;
+}
+
+#[tokio::test]
+async fn forgot_password_from_the_sign_in_page_sends_a_link_that_works() {
+    let (sink, port) = SmtpSink::start(0).await;
+    let app = spawn_app_with(|c| smtp_at(c, port)).await;
+    let Some(b) = browser::open().await else {
+        return;
+    };
+    app.user_with_password(&[Role::Learner], "lena@example.com")
+        .await;
+    sink.wait_for(1).await; // the welcome email
+
+    b.goto(&app.url("/login")).await;
+    b.click("a#forgot-password").await;
+    b.type_into("input#reset-email", "lena@example.com").await;
+    b.click("button#send-reset").await;
+    b.wait_css("#reset-sent").await;
+
+    let mail = sink.wait_for(2).await.remove(1);
+    assert_eq!(mail.recipients, ["lena@example.com"]);
+    let token = mail.set_password_token().unwrap();
+    b.goto(&app.url(&format!("/set-password?token={token}")))
+        .await;
+    b.type_into("input#new-password", "a-fresh-password-9")
+        .await;
+    b.type_into("input#confirm-password", "a-fresh-password-9")
+        .await;
+    b.click("button#set-password").await;
+    b.wait_css("#set-password-done").await;
+
+    let res = app
+        .login(
+            &roster_tests::client(),
+            "lena@example.com",
+            "a-fresh-password-9",
+        )
+        .await;
+    assert_eq!(res.status(), 200);
 }

@@ -1,5 +1,6 @@
-//! The SPA in headless Chromium: teams, the user detail view, profile edits with
-//! conflict detection, and what a manager sees.
+//! The SPA in headless Chromium: teams and deleting one, the user detail view
+//! and its keyboard-driven tabs, profile edits with conflict detection, and what
+//! a manager sees.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -221,4 +222,100 @@ async fn a_manager_sees_only_their_teams_members_and_teams() {
         b.texts("table#teams-table td.col-name").await == ["Mine"]
     })
     .await;
+}
+
+#[tokio::test]
+async fn the_user_tabs_move_with_the_arrow_keys_and_follow_the_address() {
+    let app = spawn_app().await;
+    let Some(b) = browser::open().await else {
+        return;
+    };
+    let admin = app.admin_token().await;
+    let ada = app
+        .create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[])
+        .await;
+    b.sign_in(&app.address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    b.goto(&app.url(&format!("/users/{}/profile", ada.id)))
+        .await;
+
+    let selected_tab = || async {
+        let path = b.client.current_url().await.unwrap().path().to_string();
+        let selected = b.texts("[role=tab][aria-selected=true]").await;
+        (path, selected)
+    };
+    let base = format!("/users/{}", ada.id);
+    for (key, tab, label) in [
+        ("\u{E014}", "enrollments", "Enrollments"), // ArrowRight
+        ("\u{E014}", "quizzes", "Quizzes"),
+        ("\u{E010}", "groups", "Groups"),   // End
+        ("\u{E014}", "profile", "Profile"), // ArrowRight wraps around
+        ("\u{E012}", "groups", "Groups"),   // ArrowLeft wraps back
+        ("\u{E011}", "profile", "Profile"), // Home
+    ] {
+        // The focused tab takes the key, as a keyboard user would press it.
+        let focused = b.client.active_element().await.unwrap();
+        let on_tab = focused.attr("role").await.unwrap().as_deref() == Some("tab");
+        let target = if on_tab {
+            focused
+        } else {
+            b.wait_css("[role=tab][aria-selected=true]").await
+        };
+        target.send_keys(key).await.unwrap();
+        let want = (format!("{base}/{tab}"), vec![label.to_string()]);
+        b.wait_until(&format!("the {tab} tab is selected"), || async {
+            selected_tab().await == want
+        })
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_team_says_what_goes_and_keeps_the_people() {
+    let app = spawn_app().await;
+    let Some(b) = browser::open().await else {
+        return;
+    };
+    let admin = app.admin_token().await;
+    let team: Team = app
+        .post_json("/api/v1/teams", &admin, &json!({"name": "Night shift"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut people = Vec::new();
+    for email in ["ada@example.com", "bob@example.com"] {
+        let user = app.create_user(&admin, "Some", "One", email, &[]).await;
+        let res = app
+            .post_json(
+                &format!("/api/v1/teams/{}/members", team.id),
+                &admin,
+                &json!({"user_id": user.id, "role": "member"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        people.push(user);
+    }
+    b.sign_in(&app.address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    b.goto(&app.url(&format!("/teams/{}", team.id))).await;
+
+    b.click("button#delete-team").await;
+    let message = b.wait_css("#delete-team-message").await;
+    let text = message.text().await.unwrap();
+    assert!(text.contains("removes its 2 memberships"), "{text}");
+    assert!(text.contains("The people stay in Roster"), "{text}");
+    b.click("button#confirm-delete-team").await;
+    b.wait_until("back on the Teams page", || async {
+        b.client
+            .current_url()
+            .await
+            .is_ok_and(|u| u.path() == "/teams")
+    })
+    .await;
+
+    let gone = app.get(&format!("/api/v1/teams/{}", team.id), &admin).await;
+    assert_eq!(gone.status(), 404);
+    for user in people {
+        let still = app.get(&format!("/api/v1/users/{}", user.id), &admin).await;
+        assert_eq!(still.status(), 200, "{} stays", user.email);
+    }
 }
