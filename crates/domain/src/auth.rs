@@ -172,8 +172,8 @@ async fn revoke_family(
 const REUSE_GRACE: Duration = Duration::seconds(10);
 
 /// `POST /auth/refresh`: swaps a refresh token for a new one and a fresh access
-/// token. Presenting a token that was already swapped revokes its whole family:
-/// someone else has a copy.
+/// token. Presenting a token that was already swapped revokes its whole family
+/// (someone else has a copy), unless it was swapped within [`REUSE_GRACE`].
 pub async fn refresh(roster: &Roster, refresh_token: &str) -> Result<Session> {
     let now = roster.now();
     let invalid = || Error::Unauthenticated("the session has ended; sign in again");
