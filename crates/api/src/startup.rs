@@ -221,6 +221,7 @@ impl Application {
             config.public_url = Some(url.clone());
         }
         let roster = roster_for(&config, db, clock)?;
+        roster.warm_up().await?;
         let (mailer, from, mail) = mailer_for(&config)?;
         let housekeeping = tokio::spawn(roster_domain::maintenance::run(
             roster.clone(),

@@ -69,6 +69,20 @@ impl Hasher {
             .map_err(Error::internal)?
     }
 
+    /// Computes the dummy hash now rather than at the first unknown email.
+    pub(crate) async fn warm_up(&self) -> Result<()> {
+        let (params, dummy) = (self.params, self.dummy.clone());
+        tokio::task::spawn_blocking(move || {
+            if dummy.get().is_none() {
+                let h = Self::hash_blocking(params, &crate::tokens::random_token())?;
+                let _ = dummy.set(h);
+            }
+            Ok(())
+        })
+        .await
+        .map_err(Error::internal)?
+    }
+
     /// Verifies `password` against `hash`, or against a dummy hash when there is
     /// none, so that the time taken does not reveal whether the account exists.
     pub(crate) async fn verify(&self, password: String, hash: Option<String>) -> Result<bool> {
