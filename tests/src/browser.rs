@@ -4,6 +4,7 @@
 //! `/usr/bin/chromium`. When they or the built SPA are missing the test is skipped
 //! loudly, unless `ROSTER_REQUIRE_BROWSER` is set (as in CI), when it fails.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -15,13 +16,46 @@ pub const REQUIRE_ENV: &str = "ROSTER_REQUIRE_BROWSER";
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    /// Where ChromeDriver listens.
+    driver_port: u16,
+    /// The WebDriver session, ended when the browser goes.
+    session: Option<String>,
     _profile: tempfile::TempDir,
 }
 
 impl Drop for Browser {
+    /// Ends the session, so ChromeDriver quits Chromium, then stops ChromeDriver
+    /// and anything left in its process group. Killing ChromeDriver alone would
+    /// leave every Chromium it started running (hundreds of processes over a
+    /// suite, until memory runs out). Runs even when the test failed.
     fn drop(&mut self) {
+        if let Some(session) = &self.session {
+            end_session(self.driver_port, session);
+        }
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// `DELETE /session/{id}` to ChromeDriver, without an async runtime (this runs
+/// in `drop`); waits a few seconds at most.
+fn end_session(port: u16, session: &str) {
+    use std::io::{Read, Write};
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let request = format!(
+        "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    if stream.write_all(request.as_bytes()).is_ok() {
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
     }
 }
 
@@ -66,6 +100,9 @@ pub async fn start() -> Result<Browser, String> {
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        // Its own process group, which Chromium joins, so all of it can be
+        // stopped at once.
+        .process_group(0)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", driver_path.display()))?;
     let profile = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -88,9 +125,12 @@ pub async fn start() -> Result<Browser, String> {
         let mut builder = ClientBuilder::rustls().map_err(|e| e.to_string())?;
         match builder.capabilities(caps.clone()).connect(&url).await {
             Ok(client) => {
+                let session = client.session_id().await.ok().flatten();
                 return Ok(Browser {
                     client,
                     driver,
+                    driver_port: port,
+                    session,
                     _profile: profile,
                 });
             }

@@ -222,6 +222,19 @@ pub fn client() -> reqwest::Client {
         .expect("client builds")
 }
 
+impl Drop for TestApp {
+    /// A finished test's server, outbox worker and housekeeping stop, instead of
+    /// running (and polling their database) until the whole test binary ends:
+    /// a suite that starts a hundred apps would otherwise starve its own
+    /// later tests.
+    fn drop(&mut self) {
+        let handle = self.running.handle.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { handle.stop(false).await });
+        }
+    }
+}
+
 impl TestApp {
     /// Another instance of the application on the same database and clock, as
     /// behind a load balancer (its config adjusted by `tweak`).
