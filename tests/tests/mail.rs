@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use roster_tests::smtp::SmtpSink;
 use roster_tests::{ADMIN_EMAIL, TestApp, client, problem, smtp_at, spawn_app_with};
-use roster_types::{EmailList, EmailStatus, EmailTemplate, Role, User, UserStatus};
+use roster_types::{Email, EmailList, EmailStatus, EmailTemplate, Role, User, UserStatus};
 use serde_json::json;
 
 async fn app_with_sink() -> (TestApp, SmtpSink) {
@@ -23,6 +23,33 @@ async fn set_password(app: &TestApp, token: &str, password: &str) -> reqwest::Re
         .send()
         .await
         .unwrap()
+}
+
+/// A port nothing listens on (yet): a mail server that is down.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits (up to 5 s) until the newest email of `user` satisfies `done`.
+async fn newest_email_once(
+    app: &TestApp,
+    token: &str,
+    user: &User,
+    what: &str,
+    done: impl Fn(&Email) -> bool,
+) -> Email {
+    for _ in 0..200 {
+        let newest = emails(app, token, user).await.items.remove(0);
+        if done(&newest) {
+            return newest;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the newest email never {what}");
 }
 
 async fn emails(app: &TestApp, token: &str, user: &User) -> EmailList {
@@ -82,40 +109,27 @@ async fn a_new_user_gets_a_welcome_email_whose_link_sets_the_password() {
 
 #[tokio::test]
 async fn when_smtp_is_down_the_email_waits_with_its_error_and_goes_out_once_it_is_back() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let app = spawn_app_with(|c| smtp_at(c, port)).await;
     let admin = app.admin_token().await;
     let ada = app
         .create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[])
         .await;
 
-    let mut failed = None;
-    for _ in 0..200 {
-        let list = emails(&app, &admin, &ada).await;
-        if list.items[0].last_error.is_some() {
-            failed = Some(list.items[0].clone());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    let failed = failed.expect("the first attempt fails");
+    let failed = newest_email_once(&app, &admin, &ada, "failed a first time", |e| {
+        e.last_error.is_some()
+    })
+    .await;
     assert_eq!(failed.status, EmailStatus::Queued);
     assert!(failed.attempts >= 1);
     assert!(failed.next_attempt_at.is_some());
 
     let (sink, _) = SmtpSink::start(port).await;
     sink.wait_for(1).await;
-    for _ in 0..200 {
-        if emails(&app, &admin, &ada).await.items[0].status == EmailStatus::Sent {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    let sent = emails(&app, &admin, &ada).await.items.remove(0);
+    let sent = newest_email_once(&app, &admin, &ada, "was sent", |e| {
+        e.status == EmailStatus::Sent
+    })
+    .await;
     assert_eq!(sent.status, EmailStatus::Sent);
     assert!(sent.attempts >= 2);
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -325,11 +339,7 @@ async fn forgot_password_sends_nothing_to_a_suspended_account() {
 
 #[tokio::test]
 async fn correcting_an_invited_users_address_sends_the_invitation_there_instead() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     // The mail server is down: the first welcome email is still queued when
     // the typo is fixed.
     let app = spawn_app_with(|c| {
@@ -366,15 +376,10 @@ async fn correcting_an_invited_users_address_sends_the_invitation_there_instead(
 
     // Once the new message has failed its first try too, the server comes
     // back and its retry falls due: only the new address hears from us.
-    for _ in 0..200 {
-        if emails(&app, &admin, &ada).await.items[0]
-            .last_error
-            .is_some()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    newest_email_once(&app, &admin, &ada, "failed a first time", |e| {
+        e.last_error.is_some()
+    })
+    .await;
     app.clock.advance(7200);
     let (sink, _) = SmtpSink::start(port).await;
     let mail = sink.wait_for(1).await.remove(0);
@@ -398,17 +403,11 @@ async fn a_mailbox_that_does_not_exist_fails_at_once_and_says_when() {
         .create_user(&admin, "No", "Body", "bounce@example.com", &[])
         .await;
 
-    let mut failed = None;
-    for _ in 0..200 {
-        let list = emails(&app, &admin, &user).await;
-        if list.items[0].status == EmailStatus::Failed {
-            failed = Some(list.items[0].clone());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let failed = newest_email_once(&app, &admin, &user, "failed for good", |e| {
+        e.status == EmailStatus::Failed
+    })
+    .await;
 
-    let failed = failed.expect("the message fails for good");
     assert_eq!(failed.attempts, 1, "a permanent refusal is not retried");
     assert!(failed.last_error.as_deref().unwrap_or("").contains("550"));
     assert!(failed.last_attempt_at.is_some());
@@ -463,25 +462,16 @@ async fn two_instances_on_one_database_send_every_message_exactly_once() {
 
 #[tokio::test]
 async fn a_queued_email_outlives_the_instance_that_queued_it() {
-    let down = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let down = free_port();
     let app = spawn_app_with(|c| smtp_at(c, down)).await;
     let admin = app.admin_token().await;
     let ada = app
         .create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[])
         .await;
-    for _ in 0..200 {
-        if emails(&app, &admin, &ada).await.items[0]
-            .last_error
-            .is_some()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    newest_email_once(&app, &admin, &ada, "failed a first time", |e| {
+        e.last_error.is_some()
+    })
+    .await;
 
     // The instance goes away with the message still queued; the next one
     // (after a restart, or another behind the load balancer) sends it.
