@@ -357,6 +357,17 @@ pub(crate) async fn join(
     role: TeamRole,
 ) -> Result<team_members::Model> {
     find(db, team_id).await?;
+    insert_member(roster, db, team_id, user_id, role).await
+}
+
+/// The membership row itself, for a team known to exist.
+async fn insert_member(
+    roster: &Roster,
+    db: &impl ConnectionTrait,
+    team_id: Uuid,
+    user_id: Uuid,
+    role: TeamRole,
+) -> Result<team_members::Model> {
     team_members::ActiveModel {
         team_id: Set(team_id),
         user_id: Set(user_id),
@@ -397,7 +408,7 @@ async fn add(
         .one(&txn)
         .await?
         .ok_or(Error::NotFound("user"))?;
-    let row = join(roster, &txn, team_id, user_id, role).await?;
+    let row = insert_member(roster, &txn, team_id, user_id, role).await?;
     txn.commit().await?;
     tracing::info!(team.id = %team_id, user.id = %user_id, actor.id = %actor.user_id, "team member added");
     Ok((row, user, team))
