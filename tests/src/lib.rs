@@ -153,6 +153,8 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         admin_password: Some(Secret(ADMIN_PASSWORD.into())),
         password_hash_memory_kib: 1024,
         password_hash_iterations: 1,
+        // Tests sign in many at once; the bound itself has a test of its own.
+        password_hash_queue: Some(1024),
         workers: Some(1),
         mail_poll_ms: 50,
         mail_retry_base_secs: 1,
@@ -372,11 +374,41 @@ impl TestApp {
             .create_user(&admin, "Test", "Person", email, roles)
             .await;
         let password = "a-good-password-42";
-        roster_domain::users::set_password(&self.roster, user.id, password)
-            .await
-            .expect("password set");
+        roster_domain::users::set_password(
+            &self.roster,
+            &roster_domain::Context::system("test"),
+            user.id,
+            password,
+        )
+        .await
+        .expect("password set");
         let token = self.token_for(&client(), email, password).await;
         (user, token)
+    }
+}
+
+impl TestApp {
+    /// The audit events matching `query` (a query string without `?`), as
+    /// the admin `token` reads them.
+    pub async fn audit(&self, token: &str, query: &str) -> roster_types::AuditEventList {
+        let res = self
+            .get(&format!("/api/v1/audit-events?{query}"), token)
+            .await;
+        assert_eq!(res.status(), 200, "audit events of {query}");
+        res.json().await.expect("audit event list")
+    }
+
+    /// The actions of the events matching `query`, oldest first.
+    pub async fn audit_actions(&self, token: &str, query: &str) -> Vec<String> {
+        let mut actions: Vec<String> = self
+            .audit(token, &format!("{query}&per_page=200"))
+            .await
+            .items
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        actions.reverse();
+        actions
     }
 }
 

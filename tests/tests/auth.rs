@@ -197,15 +197,25 @@ async fn requests_without_a_valid_token_are_unauthenticated() {
     }
 }
 
+/// The live session an access token belongs to.
+fn session_of(app: &roster_tests::TestApp, token: &str) -> uuid::Uuid {
+    roster_domain::tokens::verify_access_token(&app.roster.auth, token, chrono::Utc::now())
+        .expect("a valid token")
+        .sid
+        .parse()
+        .expect("a session id")
+}
+
 #[tokio::test]
 async fn an_expired_access_token_is_refused() {
     let app = spawn_app().await;
-    let (user, _) = app
+    let (user, token) = app
         .user_with_password(&[Role::Learner], "lena@example.com")
         .await;
     let expired = roster_domain::tokens::issue_access_token(
         &app.roster.auth,
         user.id,
+        session_of(&app, &token),
         chrono::Utc::now() - chrono::Duration::hours(1),
     )
     .unwrap();
@@ -293,9 +303,10 @@ async fn two_tabs_refreshing_at_once_both_keep_the_session() {
 #[tokio::test]
 async fn access_tokens_for_another_issuer_or_audience_are_refused() {
     let app = spawn_app().await;
-    let (user, _) = app
+    let (user, token) = app
         .user_with_password(&[Role::Learner], "lena@example.com")
         .await;
+    let session = session_of(&app, &token);
     let mut other_issuer = (*app.roster.auth).clone();
     other_issuer.issuer = "someone-else".into();
     let mut other_audience = (*app.roster.auth).clone();
@@ -303,7 +314,8 @@ async fn access_tokens_for_another_issuer_or_audience_are_refused() {
 
     for auth in [other_issuer, other_audience] {
         let token =
-            roster_domain::tokens::issue_access_token(&auth, user.id, chrono::Utc::now()).unwrap();
+            roster_domain::tokens::issue_access_token(&auth, user.id, session, chrono::Utc::now())
+                .unwrap();
         let body = problem(app.get("/api/v1/auth/me", &token).await, 401).await;
         assert_eq!(body.code, "unauthenticated");
     }
@@ -412,8 +424,12 @@ async fn housekeeping_forgets_stale_counters_and_tokens_but_keeps_live_ones() {
         .await
         .unwrap();
 
-    assert_eq!(later.throttle_counters, 2, "the email's and the address's");
+    // The failed email's counters (from this address, and from anywhere),
+    // the address's, and the admin's from anywhere (refunded to zero when the
+    // sign-in succeeded; the admin's per-address lock was cleared).
+    assert_eq!(later.throttle_counters, 4);
     assert_eq!(later.refresh_tokens, 1);
+    assert_eq!(later.sessions, 1, "the session outlived its 30 days");
     // Sign-in still works, and counts afresh.
     assert_eq!(
         app.login(&client(), ADMIN_EMAIL, ADMIN_PASSWORD)

@@ -492,12 +492,16 @@ async fn a_queued_email_outlives_the_instance_that_queued_it() {
     assert!(list.items[0].attempts >= 2);
 }
 
-async fn admin_actor(roster: &roster_domain::Roster) -> roster_domain::Actor {
-    let session =
-        roster_domain::auth::login(roster, ADMIN_EMAIL, roster_tests::ADMIN_PASSWORD, None)
-            .await
-            .unwrap();
-    roster_domain::auth::authenticate(roster, &session.access_token)
+async fn admin_actor(roster: &roster_domain::Roster) -> roster_domain::Context {
+    let session = roster_domain::auth::login(
+        roster,
+        &roster_domain::Context::anonymous(Default::default()),
+        ADMIN_EMAIL,
+        roster_tests::ADMIN_PASSWORD,
+    )
+    .await
+    .unwrap();
+    roster_domain::auth::authenticate(roster, &session.access_token, Default::default())
         .await
         .unwrap()
 }

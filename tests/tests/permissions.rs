@@ -78,6 +78,19 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
             "DELETE /api/v1/users/{id}/teams/{team_id}",
             [401, 403, 204, 404, 204],
         ),
+        ("GET /api/v1/auth/sessions", [401, 200, 200, 200, 200]),
+        // Nobody's session: a session id is found only among your own.
+        (
+            "DELETE /api/v1/auth/sessions/{session_id}",
+            [401, 404, 404, 404, 404],
+        ),
+        ("GET /api/v1/users/{id}/sessions", [401, 403, 200, 404, 200]),
+        (
+            "DELETE /api/v1/users/{id}/sessions",
+            [401, 403, 204, 404, 204],
+        ),
+        ("GET /api/v1/audit-events", [401, 403, 403, 403, 200]),
+        ("GET /api/v1/audit-events.csv", [401, 403, 403, 403, 200]),
         ("GET /api/v1/teams", [401, 403, 200, 200, 200]),
         ("POST /api/v1/teams", [401, 403, 403, 403, 201]),
         ("GET /api/v1/teams/{id}", [401, 403, 200, 404, 200]),
@@ -222,6 +235,7 @@ impl World {
         template
             .replace("{id}", &id.to_string())
             .replace("{team_id}", &self.team_a.id.to_string())
+            .replace("{session_id}", &uuid::Uuid::now_v7().to_string())
     }
 }
 

@@ -502,12 +502,14 @@ async fn seeding_twice_adds_more_people_instead_of_failing() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
 
-    let first = roster_domain::seed::users(&app.roster, 30, 7)
-        .await
-        .unwrap();
-    let second = roster_domain::seed::users(&app.roster, 30, 7)
-        .await
-        .unwrap();
+    let first =
+        roster_domain::seed::users(&app.roster, &roster_domain::Context::system("seed"), 30, 7)
+            .await
+            .unwrap();
+    let second =
+        roster_domain::seed::users(&app.roster, &roster_domain::Context::system("seed"), 30, 7)
+            .await
+            .unwrap();
 
     assert_eq!((first, second), (30, 30));
     // The first admin, and both runs.

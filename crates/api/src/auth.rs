@@ -1,18 +1,59 @@
-//! The `Authenticated` extractor: a bearer access token turned into the domain's
-//! `Actor`, with the caller's roles read fresh from the database.
+//! From an HTTP request to the domain's [`Context`]: the request id, the client's
+//! address and user agent, and (for [`Authenticated`]) the bearer access token
+//! turned into a principal with its session.
 
-use std::future::Future;
+use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, http::header, web};
-use roster_domain::{Actor, Roster};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, http::header, web};
+use roster_domain::{Context, RequestInfo, Roster};
 
 use crate::error::ApiError;
+use crate::routes::HttpSettings;
 
-/// The authenticated caller of a request.
+/// The request's id, put in its extensions by the request-id middleware.
 #[derive(Debug, Clone)]
-pub struct Authenticated(pub Actor);
+pub struct RequestId(pub String);
+
+/// The longest `X-Request-Id` taken from a client.
+const MAX_REQUEST_ID: usize = 64;
+
+/// The client's `X-Request-Id` when it is 1-64 characters of `[A-Za-z0-9._-]`,
+/// else a fresh one.
+pub fn request_id_for(incoming: Option<&str>) -> String {
+    incoming
+        .filter(|id| {
+            (1..=MAX_REQUEST_ID).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string())
+}
+
+/// Where the request came from, for the domain.
+pub fn request_info(req: &HttpRequest) -> RequestInfo {
+    let trust = req
+        .app_data::<web::Data<HttpSettings>>()
+        .is_some_and(|s| s.trust_proxy_headers);
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    RequestInfo::new(request_id, client_ip(req, trust), user_agent)
+}
+
+/// The authenticated caller of a request, as the domain's context.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Context);
+
+/// The context of a request made without signing in (sign-in itself, emailed
+/// links, forgot password).
+#[derive(Debug, Clone)]
+pub struct Anonymous(pub Context);
 
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -30,6 +71,7 @@ impl FromRequest for Authenticated {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let roster = req.app_data::<web::Data<Roster>>().cloned();
         let token = bearer(req);
+        let request = request_info(req);
         Box::pin(async move {
             let roster = roster.ok_or_else(ApiError::internal)?;
             let token = token.ok_or_else(|| {
@@ -37,9 +79,18 @@ impl FromRequest for Authenticated {
                     "Sign in first: send Authorization: Bearer <access token>.",
                 )
             })?;
-            let actor = roster_domain::auth::authenticate(&roster, &token).await?;
-            Ok(Authenticated(actor))
+            let ctx = roster_domain::auth::authenticate(&roster, &token, request).await?;
+            Ok(Authenticated(ctx))
         })
+    }
+}
+
+impl FromRequest for Anonymous {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Anonymous(Context::anonymous(request_info(req)))))
     }
 }
 
@@ -67,4 +118,51 @@ pub fn client_ip(req: &HttpRequest, trust_proxy_headers: bool) -> Option<String>
         }
     }
     req.peer_addr().map(|a| a.ip().to_string())
+}
+
+/// Refuses a request that a browser made on behalf of another site: the
+/// endpoints authenticated by the refresh cookie (refresh, sign-out) must only
+/// be reached from Roster's own pages. `Sec-Fetch-Site: cross-site` says so
+/// outright; otherwise an `Origin` must be this site's (the public URL, or the
+/// host the request was sent to).
+pub fn refuse_cross_site(req: &HttpRequest, settings: &HttpSettings) -> Result<(), ApiError> {
+    let refuse = || {
+        ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "cross_site_request",
+            "This request came from another site and was refused.",
+        )
+    };
+    if req
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"))
+    {
+        return Err(refuse());
+    }
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().map_err(|_| refuse())?.trim_end_matches('/');
+    if settings
+        .public_origin
+        .as_deref()
+        .is_some_and(|own| own.eq_ignore_ascii_case(origin))
+    {
+        return Ok(());
+    }
+    // The host the browser sent the request to (forwarding headers are not
+    // consulted: a page of another site cannot set them without a preflight).
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    if !host.is_empty() && origin_host.eq_ignore_ascii_case(host) {
+        Ok(())
+    } else {
+        Err(refuse())
+    }
 }

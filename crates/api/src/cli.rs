@@ -111,19 +111,24 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let password = read_password(password_stdin)?;
             let db = open_database(&config).await?;
             let roster = roster_for(&config, db, Arc::new(SystemClock))?;
-            let user = roster_domain::users::upsert_admin(&roster, &email, &password)
-                .await
-                .map_err(|e| match e {
-                    roster_domain::Error::Validation(errors) => anyhow::anyhow!(
-                        "{}",
-                        errors
-                            .iter()
-                            .map(|e| format!("{}: {}", e.field, e.message))
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ),
-                    other => other.into(),
-                })?;
+            let user = roster_domain::users::upsert_admin(
+                &roster,
+                &roster_domain::Context::system("create-admin"),
+                &email,
+                &password,
+            )
+            .await
+            .map_err(|e| match e {
+                roster_domain::Error::Validation(errors) => anyhow::anyhow!(
+                    "{}",
+                    errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.field, e.message))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                other => other.into(),
+            })?;
             println!("{} is an admin and can sign in.", user.email);
             Ok(())
         }
@@ -131,7 +136,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let db = open_database(&config).await?;
             let roster = roster_for(&config, db, Arc::new(SystemClock))?;
             let started = std::time::Instant::now();
-            let n = roster_domain::seed::users(&roster, users, 2_000).await?;
+            let n = roster_domain::seed::users(
+                &roster,
+                &roster_domain::Context::system("seed"),
+                users,
+                2_000,
+            )
+            .await?;
             println!(
                 "Inserted {n} users in {:.1} s.",
                 started.elapsed().as_secs_f64()

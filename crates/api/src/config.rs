@@ -66,7 +66,11 @@ pub struct Config {
     pub access_token_ttl_secs: u64,
     /// Refresh token lifetime in seconds.
     pub refresh_token_ttl_secs: u64,
-    /// Mark the refresh cookie `Secure` (serve over HTTPS).
+    /// Absolute lifetime of a session in days, however often it is refreshed.
+    pub session_ttl_days: u64,
+    /// Mark the refresh cookie `Secure` (serve over HTTPS). Implied when
+    /// `public_url` is `https://...`, which also names the cookie `__Host-...`
+    /// and sends HSTS.
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     pub trust_proxy_headers: bool,
@@ -74,6 +78,11 @@ pub struct Config {
     pub password_hash_memory_kib: u32,
     /// argon2id passes.
     pub password_hash_iterations: u32,
+    /// Password hashes computed at once; one per core when unset.
+    pub password_hash_threads: Option<usize>,
+    /// Password hashes that may wait for a thread; more get `503` with
+    /// `Retry-After`. Eight per thread when unset.
+    pub password_hash_queue: Option<usize>,
     /// Largest JSON request body in bytes.
     pub max_json_body_bytes: usize,
     /// `text` or `json` log lines.
@@ -123,10 +132,13 @@ impl Default for Config {
             spa_dir: None,
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 14 * 24 * 60 * 60,
+            session_ttl_days: 30,
             secure_cookies: false,
             trust_proxy_headers: false,
             password_hash_memory_kib: params.memory_kib,
             password_hash_iterations: params.iterations,
+            password_hash_threads: None,
+            password_hash_queue: None,
             max_json_body_bytes: 256 * 1024,
             log_format: LogFormat::Text,
             workers: None,
@@ -148,6 +160,25 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Whether Roster is served over HTTPS (its public URL says so).
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://"))
+    }
+
+    /// `scheme://host[:port]` of the public URL, if one is set.
+    pub fn public_origin(&self) -> Option<String> {
+        let url = self.public_url.as_deref()?.trim();
+        let (scheme, rest) = url.split_once("://")?;
+        let host = rest.split('/').next().filter(|h| !h.is_empty())?;
+        Some(format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            host.to_ascii_lowercase()
+        ))
+    }
+
     /// Reads the layered configuration from the environment.
     pub fn load() -> Result<Self, Box<figment::Error>> {
         let file = std::env::var_os("ROSTER_CONFIG")

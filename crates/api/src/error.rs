@@ -141,15 +141,36 @@ impl From<DomainError> for ApiError {
                 format!("Too many failed attempts. Try again in {retry_after_secs} seconds."),
             )
             .with_header(header::RETRY_AFTER, retry_after_secs.to_string()),
-            DomainError::Rejected {
-                status,
-                code,
-                message,
-            } => ApiError::new(
-                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-                code,
-                message,
+            DomainError::Link(problem) => {
+                use roster_domain::error::LinkProblem;
+                let (status, code, message) = match problem {
+                    LinkProblem::Invalid => (
+                        StatusCode::BAD_REQUEST,
+                        "token_invalid",
+                        "This link is not valid.",
+                    ),
+                    LinkProblem::Used => (
+                        StatusCode::GONE,
+                        "token_used",
+                        "This link has already been used, or a newer one was sent.",
+                    ),
+                    LinkProblem::Expired => {
+                        (StatusCode::GONE, "token_expired", "This link has expired.")
+                    }
+                };
+                ApiError::new(status, code, message)
+            }
+            DomainError::AccountSuspended => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "account_suspended",
+                "This account is suspended.",
             ),
+            DomainError::Busy { retry_after_secs } => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!("Too many requests at once. Try again in {retry_after_secs} seconds."),
+            )
+            .with_header(header::RETRY_AFTER, retry_after_secs.to_string()),
             DomainError::PreconditionFailed => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "stale_version",

@@ -10,6 +10,7 @@ pub mod fallback;
 pub mod json;
 pub mod openapi;
 pub mod routes;
+pub mod security;
 pub mod spa;
 pub mod startup;
 

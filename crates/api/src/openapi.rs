@@ -19,11 +19,13 @@ use crate::routes;
             Authenticate with `Authorization: Bearer <access token>` from `POST /api/v1/auth/login`.",
         license(name = "MIT OR Apache-2.0"),
     ),
+    components(schemas(roster_types::UserSort, roster_types::TeamSort)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Sign in, refresh, sign out, who am I"),
         (name = "users", description = "The people of the school"),
         (name = "teams", description = "Teams and who belongs to them"),
+        (name = "audit", description = "The audit trail: every change, sign-in and refusal"),
         (name = "health", description = "Probes for load balancers"),
     )
 )]

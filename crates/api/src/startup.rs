@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders, Logger};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context;
 use lettre::message::Mailbox;
 use roster_domain::mail::{MailSettings, Mailer, SmtpSecurity};
-use roster_domain::password::PasswordParams;
+use roster_domain::password::{HashingLimits, PasswordParams};
 use roster_domain::users::AdminBootstrap;
 use roster_domain::{AuthSettings, Clock, Roster, SystemClock};
 use utoipa_actix_web::AppExt;
@@ -63,20 +63,33 @@ pub fn roster_for(
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Roster> {
     let jwt_secret = match &config.jwt_secret {
+        Some(s) if looks_like_an_example(s.expose()) => anyhow::bail!(
+            "ROSTER_JWT_SECRET is an example value; set a random one (e.g. `openssl rand -hex 32`)"
+        ),
         Some(s) if s.expose().len() >= 32 => s.expose().as_bytes().to_vec(),
         Some(_) => anyhow::bail!("ROSTER_JWT_SECRET must be at least 32 characters"),
         None => load_or_create_secret(&config.data_dir)?,
     };
+    let defaults = HashingLimits::default();
+    let threads = config
+        .password_hash_threads
+        .unwrap_or(defaults.threads)
+        .max(1);
     let auth = AuthSettings {
         jwt_secret,
         issuer: "roster".into(),
         audience: "roster-api".into(),
         access_ttl: Duration::from_secs(config.access_token_ttl_secs),
         refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
+        session_ttl: Duration::from_secs(config.session_ttl_days.max(1) * 24 * 3600),
         password_params: PasswordParams {
             memory_kib: config.password_hash_memory_kib,
             iterations: config.password_hash_iterations,
             parallelism: 1,
+        },
+        hashing: HashingLimits {
+            threads,
+            queue: config.password_hash_queue.unwrap_or(threads * 8),
         },
     };
     let mail = MailSettings {
@@ -133,6 +146,21 @@ pub fn mailer_for(config: &Config) -> anyhow::Result<(Mailer, Mailbox, String)> 
             Ok((Mailer::Files(dir), from, what))
         }
     }
+}
+
+/// A secret copied from documentation rather than generated.
+fn looks_like_an_example(secret: &str) -> bool {
+    let s = secret.to_ascii_lowercase();
+    [
+        "change-me",
+        "changeme",
+        "change_me",
+        "example",
+        "your-secret",
+        "secret-here",
+    ]
+    .iter()
+    .any(|w| s.contains(w))
 }
 
 /// The JWT key of the embedded default: generated once, kept in the data folder so
@@ -235,8 +263,13 @@ impl Application {
         ));
         let admin = roster_domain::users::ensure_admin(
             &roster,
+            &roster_domain::Context::system("start-up"),
             &config.admin_email,
-            config.admin_password.as_ref().map(|s| s.expose()),
+            config
+                .admin_password
+                .as_ref()
+                .map(|s| s.expose())
+                .filter(|p| !p.is_empty()),
         )
         .await
         .context(
@@ -244,9 +277,12 @@ impl Application {
         )?;
 
         let roster_data = web::Data::new(roster.clone());
+        let https = config.is_https();
         let settings = web::Data::new(HttpSettings {
-            secure_cookies: config.secure_cookies,
+            secure_cookies: config.secure_cookies || https,
+            host_prefixed_cookie: https,
             trust_proxy_headers: config.trust_proxy_headers,
+            public_origin: config.public_origin(),
         });
         let known = web::Data::new(KnownRoutes::from_document(&crate::openapi::document()));
         let spa_dir = config.effective_spa_dir();
@@ -254,6 +290,10 @@ impl Application {
             tracing::warn!(dir = %spa_dir.display(), "the SPA is not built; serving a placeholder page");
         }
         let json_limit = config.max_json_body_bytes;
+        let index_html = std::fs::read_to_string(spa_dir.join("index.html")).unwrap_or_default();
+        let csp = crate::security::content_security_policy(&crate::security::inline_script_hashes(
+            &index_html,
+        ));
 
         let mut server = HttpServer::new(move || {
             let app = App::new()
@@ -274,16 +314,49 @@ impl Application {
                     actix_web::dev::Service::call(srv, req)
                 })
                 .wrap(Compress::default())
-                .wrap(
-                    DefaultHeaders::new()
+                .wrap({
+                    let headers = DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("Referrer-Policy", "no-referrer"))
-                        .add(("X-Frame-Options", "DENY")),
-                )
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Content-Security-Policy", csp.clone()))
+                        .add(("Cross-Origin-Opener-Policy", "same-origin"));
+                    if https {
+                        headers.add(("Strict-Transport-Security", crate::security::HSTS))
+                    } else {
+                        headers
+                    }
+                })
                 .wrap(
-                    Logger::new("%{method}xi %U %s %b %Dms")
+                    Logger::new("%{method}xi %U %s %b %Dms request_id=%{x-request-id}o")
                         .custom_request_replace("method", |req| req.method().to_string()),
-                );
+                )
+                // Outermost: every response, errors of the layers above
+                // included, carries the request id, and every log line of the
+                // request is inside its span.
+                .wrap_fn(|req, srv| {
+                    use tracing::Instrument;
+                    let id = crate::auth::request_id_for(
+                        req.headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok()),
+                    );
+                    req.extensions_mut()
+                        .insert(crate::auth::RequestId(id.clone()));
+                    let span = tracing::info_span!("request", request_id = %id);
+                    let call = span.in_scope(|| actix_web::dev::Service::call(srv, req));
+                    async move {
+                        let mut res = call.await?;
+                        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id) {
+                            res.headers_mut().insert(
+                                actix_web::http::header::HeaderName::from_static("x-request-id"),
+                                value,
+                            );
+                        }
+                        Ok(res)
+                    }
+                    .instrument(span)
+                });
             crate::openapi::mount(app.into_utoipa_app())
                 .openapi_service(|doc| {
                     SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc)

@@ -1,15 +1,18 @@
-//! Who is making a request, as established by the API's authentication.
+//! The signed-in user behind a request, as established by the API's
+//! authentication. It travels inside a [`crate::Context`].
 
 use roster_types::Role;
 use uuid::Uuid;
 
 use crate::{Error, Result};
 
-/// The caller of a domain operation.
+/// A signed-in user acting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     /// The user whose rights apply.
     pub user_id: Uuid,
+    /// Their full name, for the audit trail.
+    pub name: String,
     /// Their global roles, read from the database on every request.
     pub roles: Vec<Role>,
     /// The admin behind an impersonation, if any.
@@ -27,10 +30,15 @@ impl Actor {
 
     /// Fails unless the actor is an admin.
     pub fn require_admin(&self) -> Result<()> {
+        self.require_admin_for("only admins may do this")
+    }
+
+    /// Fails with `reason` unless the actor is an admin.
+    pub fn require_admin_for(&self, reason: &'static str) -> Result<()> {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(Error::Forbidden("only admins may do this"))
+            Err(Error::Forbidden(reason))
         }
     }
 }

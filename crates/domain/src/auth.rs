@@ -1,18 +1,22 @@
-//! Sign-in, refresh-token rotation, sign-out and turning an access token into an
-//! `Actor`.
+//! Sign-in, refresh-token rotation, sign-out, changing one's password, and
+//! turning an access token into a [`Context`].
 
 use chrono::Duration;
-use roster_entity::{refresh_tokens, users};
+use roster_entity::{refresh_tokens, sessions as session_rows, users};
 use roster_types::{Me, UserStatus, validate};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
 use uuid::Uuid;
 
+use crate::audit::{self, Event, Target};
+use crate::sessions::{self, EndReason};
 use crate::throttle::{self, Key};
-use crate::{Actor, Error, Result, Roster, tokens, users as user_ops};
+use crate::{
+    Actor, Context, Error, Principal, RequestInfo, Result, Roster, tokens, users as user_ops,
+};
 
+pub use crate::sessions::Tokens as Session;
 pub use roster_types::validate::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
 
 /// Checks a new password: length, and not the email address.
@@ -39,55 +43,15 @@ pub fn check_password_strength(password: &str, email: &str) -> Result<()> {
     Ok(())
 }
 
-/// A session handed to the client: an access token and the refresh token that
-/// replaces it.
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub access_token: String,
-    pub expires_in: u64,
-    pub refresh_token: String,
-    pub refresh_expires_in: u64,
-    pub user_id: Uuid,
-}
-
-async fn start_session(
-    roster: &Roster,
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    family_id: Uuid,
-) -> Result<Session> {
-    let now = roster.now();
-    let refresh_token = tokens::random_token();
-    let refresh_ttl = Duration::from_std(roster.auth.refresh_ttl).map_err(Error::internal)?;
-    refresh_tokens::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(user_id),
-        family_id: Set(family_id),
-        token_hash: Set(tokens::hash_token(&refresh_token)),
-        created_at: Set(now),
-        expires_at: Set(now + refresh_ttl),
-        used_at: Set(None),
-        revoked_at: Set(None),
-    }
-    .insert(db)
-    .await?;
-    Ok(Session {
-        access_token: tokens::issue_access_token(&roster.auth, user_id, now)?,
-        expires_in: roster.auth.access_ttl.as_secs(),
-        refresh_token,
-        refresh_expires_in: roster.auth.refresh_ttl.as_secs(),
-        user_id,
-    })
-}
+/// The longest a sign-in is slowed down when one email draws guesses from many
+/// addresses.
+const MAX_SLOWDOWN_SECS: u64 = 5;
 
 /// `POST /auth/login`. Unknown email and wrong password fail the same way and
-/// take the same time; repeated failures per email or address are throttled.
-pub async fn login(
-    roster: &Roster,
-    email: &str,
-    password: &str,
-    client_ip: Option<&str>,
-) -> Result<Session> {
+/// take the same time. Attempts are counted before the password is checked:
+/// per email and address (locks that pair out), per address (locks it out),
+/// and per email from anywhere (slows attempts down, never locks).
+pub async fn login(roster: &Roster, ctx: &Context, email: &str, password: &str) -> Result<Session> {
     let email = validate::normalise_email(email);
     if email.is_empty() || password.is_empty() {
         let mut errors = Vec::new();
@@ -109,16 +73,8 @@ pub async fn login(
     // nobody's: it fails like an unknown email, without reaching the database
     // as a lookup or a throttle key.
     let plausible = validate::check_email(&email).is_ok();
-    let mut keys = Vec::new();
-    if plausible {
-        keys.push(Key::email(&email));
-    }
-    if let Some(ip) = client_ip {
-        keys.push(Key::ip(ip));
-    }
+    let ip = ctx.request.ip.as_deref().unwrap_or("unknown");
     let now = roster.now();
-    throttle::check(&roster.db, &keys, now).await?;
-
     let user = if plausible {
         users::Entity::find()
             .filter(users::Column::Email.eq(&email))
@@ -127,122 +83,246 @@ pub async fn login(
     } else {
         None
     };
+    let target = user
+        .as_ref()
+        .map(|u| Target::user(u.id, user_ops::full_name(u)));
+
+    let pair = plausible.then(|| Key::sign_in(&email, ip));
+    let by_ip = Key::ip(ip);
+    let by_email = plausible.then(|| Key::email(&email));
+    let mut refused = None;
+    for key in pair.iter().chain([&by_ip]) {
+        let count = throttle::hit(&roster.db, key, now).await?;
+        if count.over(key) {
+            refused = Some(count.refused(now));
+        }
+    }
+    if let Some(error) = refused {
+        audit::record(
+            &roster.db,
+            roster,
+            ctx,
+            Event::refused("auth.sign_in_throttled", "too many failed attempts")
+                .maybe_target(target),
+        )
+        .await?;
+        return Err(error);
+    }
+    if let Some(key) = &by_email {
+        let count = throttle::hit(&roster.db, key, now).await?;
+        let excess = count.excess(key);
+        if excess > 0 {
+            let secs = Ord::min(excess as u64, MAX_SLOWDOWN_SECS);
+            tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+        }
+    }
+
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let ok = roster.hasher.verify(password.to_string(), hash).await?;
     let user = match user {
         Some(user) if ok => user,
         _ => {
-            for key in &keys {
-                throttle::record_failure(&roster.db, key, now).await?;
-            }
+            audit::record(
+                &roster.db,
+                roster,
+                ctx,
+                Event::refused("auth.sign_in_failed", "wrong email or password")
+                    .maybe_target(target),
+            )
+            .await?;
             tracing::info!(outcome = "refused", "sign-in failed");
             return Err(Error::InvalidCredentials);
         }
     };
     if user.status == UserStatus::Suspended.as_str() {
-        return Err(Error::Forbidden("this account is suspended"));
+        audit::record(
+            &roster.db,
+            roster,
+            ctx,
+            Event::refused("auth.sign_in_failed", "the account is suspended").maybe_target(target),
+        )
+        .await?;
+        return Err(Error::AccountSuspended);
     }
-    throttle::clear(&roster.db, &Key::email(&email)).await?;
+    if let Some(pair) = &pair {
+        throttle::clear(&roster.db, pair).await?;
+    }
+    throttle::refund(&roster.db, &by_ip).await?;
+    if let Some(key) = &by_email {
+        throttle::refund(&roster.db, key).await?;
+    }
+    let txn = roster.write_txn().await?;
     users::Entity::update_many()
         .col_expr(users::Column::LastLoginAt, Expr::value(now))
         .filter(users::Column::Id.eq(user.id))
-        .exec(&roster.db)
+        .exec(&txn)
         .await?;
-    let session = start_session(roster, &roster.db, user.id, Uuid::now_v7()).await?;
-    tracing::info!(user.id = %user.id, "signed in");
+    let session = sessions::start(roster, &txn, ctx, user.id).await?;
+    let signed_in = Context {
+        principal: Principal::User(Actor {
+            user_id: user.id,
+            name: user_ops::full_name(&user),
+            roles: Vec::new(),
+            impersonator: None,
+        }),
+        session_id: Some(session.session_id),
+        request: ctx.request.clone(),
+    };
+    audit::record(
+        &txn,
+        roster,
+        &signed_in,
+        Event::success("auth.signed_in").maybe_target(target),
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(user.id = %user.id, session.id = %session.session_id, "signed in");
     Ok(session)
 }
 
-async fn revoke_family(
-    db: &impl ConnectionTrait,
-    family_id: Uuid,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
-    refresh_tokens::Entity::update_many()
-        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
-        .filter(refresh_tokens::Column::FamilyId.eq(family_id))
-        .filter(refresh_tokens::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// How long after a refresh token was swapped presenting it again counts as a
-/// concurrent refresh rather than a stolen copy.
+/// concurrent refresh (two tabs) rather than a stolen copy.
 const REUSE_GRACE: Duration = Duration::seconds(10);
 
-/// `POST /auth/refresh`: swaps a refresh token for a new one and a fresh access
-/// token. Presenting a token that was already swapped revokes its whole family
-/// (someone else has a copy), unless it was swapped within [`REUSE_GRACE`].
-pub async fn refresh(roster: &Roster, refresh_token: &str) -> Result<Session> {
+/// How many swaps a presentation within the grace period follows to the live
+/// token (two tabs refreshing, then one of them again).
+const MAX_SUCCESSORS: usize = 4;
+
+/// `POST /auth/refresh`: swaps a refresh token for its successor and a fresh
+/// access token. Presenting a token again within [`REUSE_GRACE`] of its swap
+/// answers the successor already issued, never a second branch; later, it
+/// ends the whole session (someone else has a copy).
+pub async fn refresh(roster: &Roster, ctx: &Context, refresh_token: &str) -> Result<Session> {
     let now = roster.now();
     let invalid = || Error::Unauthenticated("the session has ended; sign in again");
-    let token = refresh_tokens::Entity::find()
-        .filter(refresh_tokens::Column::TokenHash.eq(tokens::hash_token(refresh_token)))
-        .one(&roster.db)
-        .await?
-        .ok_or_else(invalid)?;
-    if token.revoked_at.is_some() || token.expires_at <= now {
-        return Err(invalid());
-    }
-    // Claim the token atomically; losing the race is a reuse too.
-    let claimed = refresh_tokens::Entity::update_many()
-        .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now))
-        .filter(refresh_tokens::Column::Id.eq(token.id))
-        .filter(refresh_tokens::Column::UsedAt.is_null())
-        .exec(&roster.db)
-        .await?;
-    if claimed.rows_affected == 0 {
-        // Already swapped. Within a few seconds that is two tabs of one browser
-        // restoring the session at once (they share the cookie): the later one
-        // gets a session of the same family. Later than that, someone else has
-        // a copy of the token.
-        let used_at = match token.used_at {
-            Some(at) => Some(at),
-            None => refresh_tokens::Entity::find_by_id(token.id)
-                .one(&roster.db)
-                .await?
-                .and_then(|t| t.used_at),
-        };
-        let concurrent = used_at.is_some_and(|at| now - at <= REUSE_GRACE);
-        if !concurrent {
-            revoke_family(&roster.db, token.family_id, now).await?;
-            tracing::warn!(user.id = %token.user_id, "refresh token reused; session family revoked");
+    let mut presented = refresh_token.to_string();
+    for step in 0..=MAX_SUCCESSORS {
+        let token = refresh_tokens::Entity::find()
+            .filter(refresh_tokens::Column::TokenHash.eq(tokens::hash_token(&presented)))
+            .one(&roster.db)
+            .await?
+            .ok_or_else(invalid)?;
+        if token.revoked_at.is_some() || token.expires_at <= now {
             return Err(invalid());
         }
+        let session = session_rows::Entity::find_by_id(token.family_id)
+            .one(&roster.db)
+            .await?
+            .ok_or_else(invalid)?;
+        if session.revoked_at.is_some() || session.expires_at <= now {
+            return Err(invalid());
+        }
+        if step > 0 && token.used_at.is_none() {
+            // The successor already issued to a concurrent refresh, still
+            // live: the same token again, with a fresh access token.
+            return sessions::tokens_for(roster, &session, presented, token.expires_at, now);
+        }
+        let successor = tokens::successor_token(&roster.auth, &presented);
+        if step == 0 {
+            let txn = roster.write_txn().await?;
+            // Claim the token atomically; losing the race means it was swapped.
+            let claimed = refresh_tokens::Entity::update_many()
+                .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now))
+                .filter(refresh_tokens::Column::Id.eq(token.id))
+                .filter(refresh_tokens::Column::UsedAt.is_null())
+                .exec(&txn)
+                .await?;
+            if claimed.rows_affected == 1 {
+                let user = users::Entity::find_by_id(token.user_id)
+                    .one(&txn)
+                    .await?
+                    .ok_or_else(invalid)?;
+                if user.status == UserStatus::Suspended.as_str() {
+                    sessions::end(&txn, session.id, EndReason::Suspended, now).await?;
+                    txn.commit().await?;
+                    return Err(invalid());
+                }
+                let tokens = sessions::issue(roster, &txn, &session, successor).await?;
+                txn.commit().await?;
+                return Ok(tokens);
+            }
+        }
+        let used_at = refresh_tokens::Entity::find_by_id(token.id)
+            .one(&roster.db)
+            .await?
+            .and_then(|t| t.used_at);
+        if used_at.is_none_or(|at| now - at > REUSE_GRACE) {
+            let txn = roster.write_txn().await?;
+            sessions::end(&txn, session.id, EndReason::RefreshTokenReused, now).await?;
+            let owner = users::Entity::find_by_id(session.user_id).one(&txn).await?;
+            let target = owner.map(|u| Target::user(u.id, user_ops::full_name(&u)));
+            audit::record(
+                &txn,
+                roster,
+                &ctx.with_principal(Principal::Anonymous),
+                Event::refused(
+                    "auth.refresh_reuse_detected",
+                    "a refresh token was presented again after it was swapped; the session was ended",
+                )
+                .maybe_target(target)
+                .details(json!({ "session_id": session.id })),
+            )
+            .await?;
+            txn.commit().await?;
+            tracing::warn!(user.id = %token.user_id, session.id = %session.id, "refresh token reused; session ended");
+            return Err(invalid());
+        }
+        // Swapped a moment ago by a concurrent refresh: follow it to the live
+        // successor.
+        presented = successor;
     }
-    let user = users::Entity::find_by_id(token.user_id)
-        .one(&roster.db)
-        .await?
-        .ok_or_else(invalid)?;
-    if user.status == UserStatus::Suspended.as_str() {
-        revoke_family(&roster.db, token.family_id, now).await?;
-        return Err(invalid());
-    }
-    start_session(roster, &roster.db, user.id, token.family_id).await
+    Err(invalid())
 }
 
 /// `POST /auth/logout`: ends the session the refresh token belongs to. Unknown
 /// tokens are ignored, so signing out always succeeds.
-pub async fn logout(roster: &Roster, refresh_token: &str) -> Result<()> {
-    let token = refresh_tokens::Entity::find()
+pub async fn logout(roster: &Roster, ctx: &Context, refresh_token: &str) -> Result<()> {
+    let Some(token) = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(tokens::hash_token(refresh_token)))
         .one(&roster.db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let txn = roster.write_txn().await?;
+    if sessions::end(&txn, token.family_id, EndReason::SignedOut, roster.now()).await? {
+        let user = users::Entity::find_by_id(token.user_id).one(&txn).await?;
+        let actor = user.as_ref().map(|u| Actor {
+            user_id: u.id,
+            name: user_ops::full_name(u),
+            roles: Vec::new(),
+            impersonator: None,
+        });
+        let ctx = Context {
+            principal: actor.map_or(Principal::Anonymous, Principal::User),
+            session_id: Some(token.family_id),
+            request: ctx.request.clone(),
+        };
+        audit::record(
+            &txn,
+            roster,
+            &ctx,
+            Event::success("auth.signed_out")
+                .target(Target::session(token.family_id, token.user_id)),
+        )
         .await?;
-    if let Some(token) = token {
-        revoke_family(&roster.db, token.family_id, roster.now()).await?;
     }
+    txn.commit().await?;
     Ok(())
 }
 
-/// Checks an access token and reads the caller's current roles. A suspended or
-/// deleted user's tokens stop working at once.
-pub async fn authenticate(roster: &Roster, access_token: &str) -> Result<Actor> {
+/// Checks an access token, its session, and reads the caller's current name
+/// and roles. A suspended or deleted user's tokens, and those of a session that
+/// has ended, stop working at once.
+pub async fn authenticate(
+    roster: &Roster,
+    access_token: &str,
+    request: RequestInfo,
+) -> Result<Context> {
     let claims = tokens::verify_access_token(&roster.auth, access_token, roster.now())?;
-    let user_id: Uuid = claims
-        .sub
-        .parse()
-        .map_err(|_| Error::Unauthenticated("the access token is invalid"))?;
+    let invalid = || Error::Unauthenticated("the access token is invalid");
+    let user_id: Uuid = claims.sub.parse().map_err(|_| invalid())?;
+    let session_id: Uuid = claims.sid.parse().map_err(|_| invalid())?;
     let user = users::Entity::find_by_id(user_id)
         .one(&roster.db)
         .await?
@@ -250,108 +330,124 @@ pub async fn authenticate(roster: &Roster, access_token: &str) -> Result<Actor> 
     if user.status == UserStatus::Suspended.as_str() {
         return Err(Error::Unauthenticated("this account is suspended"));
     }
+    sessions::check_live(roster, session_id, user_id).await?;
     let impersonator = claims
         .act
         .map(|a| a.sub.parse())
         .transpose()
-        .map_err(|_| Error::Unauthenticated("the access token is invalid"))?;
-    Ok(Actor {
+        .map_err(|_| invalid())?;
+    let actor = Actor {
         user_id,
+        name: user_ops::full_name(&user),
         roles: user_ops::roles_of(&roster.db, user_id).await?,
         impersonator,
-    })
+    };
+    Ok(Context::user(actor, Some(session_id), request))
 }
 
 /// `PUT /auth/me/password`: the signed-in person replaces their password,
-/// proving they know the current one. Other sessions end; the one of
-/// `keep_refresh_token` (this browser) goes on. Wrong current passwords are
-/// throttled like failed sign-ins.
+/// proving they know the current one. Other sessions end; this one goes on.
+/// Wrong current passwords are throttled like failed sign-ins.
 pub async fn change_password(
     roster: &Roster,
-    actor: &Actor,
+    ctx: &Context,
     current_password: &str,
     new_password: &str,
-    keep_refresh_token: Option<&str>,
 ) -> Result<()> {
-    if actor.impersonator.is_some() {
-        return Err(Error::Forbidden(
-            "a password cannot be changed while impersonating",
-        ));
-    }
-    if current_password.is_empty() {
-        return Err(Error::validation(
-            "current_password",
-            "Enter your current password.",
-        ));
-    }
-    let user = users::Entity::find_by_id(actor.user_id)
-        .one(&roster.db)
-        .await?
-        .ok_or(Error::Unauthenticated("the account no longer exists"))?;
-    let key = Key::email(&user.email);
-    let now = roster.now();
-    throttle::check(&roster.db, std::slice::from_ref(&key), now).await?;
-    let ok = roster
-        .hasher
-        .verify(current_password.to_string(), user.password_hash.clone())
-        .await?;
-    if !ok {
-        throttle::record_failure(&roster.db, &key, now).await?;
-        return Err(Error::validation(
-            "current_password",
-            "This is not your current password.",
-        ));
-    }
-    check_password_strength(new_password, &user.email).map_err(|e| match e {
-        Error::Validation(mut errors) => {
-            for error in &mut errors {
-                error.field = "new_password".into();
+    let actor = ctx.actor()?;
+    let target = Some(Target::user(actor.user_id, actor.name.clone()));
+    audit::refusals(
+        roster,
+        ctx,
+        "auth.password_changed",
+        target.clone(),
+        async {
+            if actor.impersonator.is_some() {
+                return Err(Error::Forbidden(
+                    "a password cannot be changed while impersonating",
+                ));
             }
-            Error::Validation(errors)
+            if current_password.is_empty() {
+                return Err(Error::validation(
+                    "current_password",
+                    "Enter your current password.",
+                ));
+            }
+            let user = users::Entity::find_by_id(actor.user_id)
+                .one(&roster.db)
+                .await?
+                .ok_or(Error::Unauthenticated("the account no longer exists"))?;
+            let key = Key::new(format!("password:{}", user.id), 5);
+            let now = roster.now();
+            let count = throttle::hit(&roster.db, &key, now).await?;
+            if count.over(&key) {
+                return Err(count.refused(now));
+            }
+            let ok = roster
+                .hasher
+                .verify(current_password.to_string(), user.password_hash.clone())
+                .await?;
+            if !ok {
+                return Err(Error::validation(
+                    "current_password",
+                    "This is not your current password.",
+                ));
+            }
+            check_password_strength(new_password, &user.email).map_err(|e| match e {
+                Error::Validation(mut errors) => {
+                    for error in &mut errors {
+                        error.field = "new_password".into();
+                    }
+                    Error::Validation(errors)
+                }
+                other => other,
+            })?;
+            let hash = roster.hasher.hash(new_password.to_string()).await?;
+            let txn = roster.write_txn().await?;
+            user_ops::lock(&txn, user.id).await?;
+            users::Entity::update_many()
+                .col_expr(users::Column::PasswordHash, Expr::value(hash))
+                .col_expr(users::Column::UpdatedAt, Expr::value(now))
+                .col_expr(
+                    users::Column::Version,
+                    Expr::col(users::Column::Version).add(1),
+                )
+                .filter(users::Column::Id.eq(user.id))
+                .exec(&txn)
+                .await?;
+            let ended = sessions::end_all(
+                &txn,
+                user.id,
+                ctx.session_id,
+                EndReason::PasswordChanged,
+                now,
+            )
+            .await?;
+            // A reset link still in someone's inbox must not undo the change.
+            crate::mail::retire_links(&txn, user.id, now).await?;
+            audit::record(
+                &txn,
+                roster,
+                ctx,
+                Event::success("auth.password_changed")
+                    .maybe_target(target.clone())
+                    .details(json!({ "other_sessions_ended": ended })),
+            )
+            .await?;
+            txn.commit().await?;
+            throttle::clear(&roster.db, &key).await?;
+            tracing::info!(user.id = %user.id, "password changed");
+            Ok(())
         }
-        other => other,
-    })?;
-    let hash = roster.hasher.hash(new_password.to_string()).await?;
-    let keep_family = match keep_refresh_token {
-        Some(token) => refresh_tokens::Entity::find()
-            .filter(refresh_tokens::Column::TokenHash.eq(tokens::hash_token(token)))
-            .filter(refresh_tokens::Column::UserId.eq(user.id))
-            .one(&roster.db)
-            .await?
-            .map(|t| t.family_id),
-        None => None,
-    };
-    let txn = roster.write_txn().await?;
-    user_ops::lock(&txn, user.id).await?;
-    users::Entity::update_many()
-        .col_expr(users::Column::PasswordHash, Expr::value(hash))
-        .col_expr(users::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
-            users::Column::Version,
-            Expr::col(users::Column::Version).add(1),
-        )
-        .filter(users::Column::Id.eq(user.id))
-        .exec(&txn)
-        .await?;
-    let mut others = refresh_tokens::Entity::update_many()
-        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
-        .filter(refresh_tokens::Column::UserId.eq(user.id))
-        .filter(refresh_tokens::Column::RevokedAt.is_null());
-    if let Some(family) = keep_family {
-        others = others.filter(refresh_tokens::Column::FamilyId.ne(family));
-    }
-    others.exec(&txn).await?;
-    // A reset link still in someone's inbox must not undo the change.
-    crate::mail::retire_links(&txn, user.id, now).await?;
-    txn.commit().await?;
-    throttle::clear(&roster.db, &key).await?;
-    tracing::info!(user.id = %user.id, "password changed");
-    Ok(())
+        .await,
+    )
+    .await
 }
 
 /// `GET /auth/me`.
-pub async fn me(roster: &Roster, actor: &Actor) -> Result<Me> {
-    let user = user_ops::get(roster, actor, actor.user_id).await?;
+pub async fn me(roster: &Roster, ctx: &Context) -> Result<Me> {
+    let actor = ctx.actor()?;
+    let user = user_ops::get(roster, ctx, actor.user_id).await?;
     Ok(Me {
         user,
         impersonator: None,

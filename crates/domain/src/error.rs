@@ -31,20 +31,33 @@ pub enum Error {
     /// Too many failed attempts; try again after this many seconds.
     #[error("too many attempts")]
     Throttled { retry_after_secs: u64 },
-    /// The request cannot be honoured for a reason with its own status and code
-    /// (an invalid, used or expired link).
-    #[error("{code}: {message}")]
-    Rejected {
-        status: u16,
-        code: &'static str,
-        message: String,
-    },
+    /// An emailed link that cannot be used (any more).
+    #[error("the link cannot be used: {0:?}")]
+    Link(LinkProblem),
+    /// The account is suspended, so this cannot be done for it.
+    #[error("the account is suspended")]
+    AccountSuspended,
+    /// Too much is being asked at once (password hashing is bounded); try again
+    /// after this many seconds.
+    #[error("busy")]
+    Busy { retry_after_secs: u64 },
     /// The resource changed since the caller read it (`If-Match` mismatch).
     #[error("the resource has changed since it was read")]
     PreconditionFailed,
     /// Something that is not the caller's fault.
     #[error(transparent)]
     Internal(#[from] anyhow_like::Internal),
+}
+
+/// Why an emailed link does not work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkProblem {
+    /// No such link (mistyped, or cut off in the email).
+    Invalid,
+    /// Used already, or replaced by a newer one.
+    Used,
+    /// Past its expiry.
+    Expired,
 }
 
 impl Error {

@@ -1,7 +1,8 @@
 //! Roster's rules: users, roles, sign-in and sessions. Talks to the database through
-//! SeaORM and never imports actix; the caller's identity is an explicit argument of
-//! every operation that needs one, and permission checks sit next to the rule they
-//! protect.
+//! SeaORM and never imports actix. Every operation receives a [`Context`] (who
+//! acts, in which session, from which request); permission checks sit next to
+//! the rule they protect, and every change is written to the audit trail in its
+//! own transaction.
 
 mod access;
 pub mod actor;
@@ -12,7 +13,9 @@ pub mod error;
 pub mod mail;
 pub mod maintenance;
 pub mod password;
+pub mod platform;
 pub mod seed;
+pub mod sessions;
 pub mod teams;
 mod throttle;
 pub mod tokens;
@@ -24,6 +27,8 @@ use std::time::Duration;
 pub use actor::Actor;
 pub use clock::{Clock, SystemClock};
 pub use error::{Error, Result};
+pub use platform::audit;
+pub use platform::context::{Context, Principal, RequestInfo};
 
 /// Settings of sign-in and sessions.
 #[derive(Clone)]
@@ -38,8 +43,12 @@ pub struct AuthSettings {
     pub access_ttl: Duration,
     /// Lifetime of refresh tokens (each rotation starts a new one).
     pub refresh_ttl: Duration,
+    /// Absolute lifetime of a session, however often it is refreshed.
+    pub session_ttl: Duration,
     /// argon2id cost parameters.
     pub password_params: password::PasswordParams,
+    /// How many hashes run at once, and how many may wait.
+    pub hashing: password::HashingLimits,
 }
 
 impl std::fmt::Debug for AuthSettings {
@@ -50,6 +59,8 @@ impl std::fmt::Debug for AuthSettings {
             .field("audience", &self.audience)
             .field("access_ttl", &self.access_ttl)
             .field("refresh_ttl", &self.refresh_ttl)
+            .field("session_ttl", &self.session_ttl)
+            .field("hashing", &self.hashing)
             .field("password_params", &self.password_params)
             .finish()
     }
@@ -73,7 +84,7 @@ impl Roster {
         auth: AuthSettings,
         mail: mail::MailSettings,
     ) -> Self {
-        let hasher = password::Hasher::new(auth.password_params);
+        let hasher = password::Hasher::new(auth.password_params, auth.hashing);
         Self {
             db,
             clock,

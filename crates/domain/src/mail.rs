@@ -15,7 +15,7 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use roster_entity::{one_time_tokens, outbox, refresh_tokens, users};
+use roster_entity::{one_time_tokens, outbox, users};
 use roster_types::{Email, EmailList, EmailStatus, EmailTemplate, UserStatus, validate};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -25,8 +25,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::access::{self, Reach};
+use crate::audit::{self, Event, Target};
+use crate::error::LinkProblem;
+use crate::sessions::{self, EndReason};
 use crate::throttle::{self, Key};
-use crate::{Actor, Error, Result, Roster, tokens};
+use crate::{Actor, Context, Error, Result, Roster, tokens};
 
 /// Settings of outgoing mail.
 #[derive(Debug, Clone)]
@@ -231,6 +234,7 @@ fn render(
 pub(crate) async fn queue_link_email(
     roster: &Roster,
     db: &impl ConnectionTrait,
+    ctx: &Context,
     user: &users::Model,
     template: EmailTemplate,
 ) -> Result<outbox::Model> {
@@ -264,6 +268,19 @@ pub(crate) async fn queue_link_email(
         last_attempt_at: Set(None),
     }
     .insert(db)
+    .await?;
+    let action = match template {
+        EmailTemplate::Welcome => "user.invitation_sent",
+        EmailTemplate::PasswordReset => "user.password_reset_sent",
+    };
+    audit::record(
+        db,
+        roster,
+        ctx,
+        Event::success(action)
+            .target(Target::user(user.id, crate::users::full_name(user)))
+            .details(serde_json::json!({ "email_id": message.id, "recipient": user.email })),
+    )
     .await?;
     tracing::info!(user.id = %user.id, email.id = %message.id, template = template.as_str(), "email queued");
     Ok(message)
@@ -310,67 +327,87 @@ async fn reachable_user(
 }
 
 /// `POST /users/{id}/invitation`: a fresh welcome link; older links stop working.
-pub async fn resend_invitation(roster: &Roster, actor: &Actor, user_id: Uuid) -> Result<Email> {
-    let txn = roster.write_txn().await?;
-    let user = reachable_user(&txn, actor, user_id).await?;
-    if user.status != UserStatus::Invited.as_str() {
-        return Err(Error::Conflict {
-            code: "already_active",
-            message: "This person has already set a password; send a reset link instead.".into(),
-            field: None,
-        });
+pub async fn resend_invitation(roster: &Roster, ctx: &Context, user_id: Uuid) -> Result<Email> {
+    let result = async {
+        let actor = ctx.actor()?;
+        let txn = roster.write_txn().await?;
+        let user = reachable_user(&txn, actor, user_id).await?;
+        if user.status != UserStatus::Invited.as_str() {
+            return Err(Error::Conflict {
+                code: "already_active",
+                message: "This person has already set a password; send a reset link instead."
+                    .into(),
+                field: None,
+            });
+        }
+        let message = queue_link_email(roster, &txn, ctx, &user, EmailTemplate::Welcome).await?;
+        txn.commit().await?;
+        to_dto(message)
     }
-    let message = queue_link_email(roster, &txn, &user, EmailTemplate::Welcome).await?;
-    txn.commit().await?;
-    to_dto(message)
+    .await;
+    audit::refusals(
+        roster,
+        ctx,
+        "user.invitation_sent",
+        Some(Target::user_id(user_id)),
+        result,
+    )
+    .await
 }
 
 /// `POST /users/{id}/password-reset`: a reset link (1 hour by default).
-pub async fn send_password_reset(roster: &Roster, actor: &Actor, user_id: Uuid) -> Result<Email> {
-    let txn = roster.write_txn().await?;
-    let user = reachable_user(&txn, actor, user_id).await?;
-    if user.status == UserStatus::Suspended.as_str() {
-        return Err(Error::Conflict {
-            code: "account_suspended",
-            message: "This account is suspended; reactivate it first.".into(),
-            field: None,
-        });
+pub async fn send_password_reset(roster: &Roster, ctx: &Context, user_id: Uuid) -> Result<Email> {
+    let result = async {
+        let actor = ctx.actor()?;
+        let txn = roster.write_txn().await?;
+        let user = reachable_user(&txn, actor, user_id).await?;
+        if user.status == UserStatus::Suspended.as_str() {
+            return Err(Error::Conflict {
+                code: "account_suspended",
+                message: "This account is suspended; reactivate it first.".into(),
+                field: None,
+            });
+        }
+        let message =
+            queue_link_email(roster, &txn, ctx, &user, EmailTemplate::PasswordReset).await?;
+        txn.commit().await?;
+        to_dto(message)
     }
-    let message = queue_link_email(roster, &txn, &user, EmailTemplate::PasswordReset).await?;
-    txn.commit().await?;
-    to_dto(message)
+    .await;
+    audit::refusals(
+        roster,
+        ctx,
+        "user.password_reset_sent",
+        Some(Target::user_id(user_id)),
+        result,
+    )
+    .await
 }
 
 /// `POST /auth/password-reset`: answers the same whether or not the email exists;
-/// throttled per email and per client address.
-pub async fn request_password_reset(
-    roster: &Roster,
-    email: &str,
-    client_ip: Option<&str>,
-) -> Result<()> {
+/// throttled per email and per client address. The request is on the audit
+/// trail (naming the account when there is one) once the follow-up ran.
+pub async fn request_password_reset(roster: &Roster, ctx: &Context, email: &str) -> Result<()> {
     let email = validate::normalise_email(email);
     validate::check_email(&email).map_err(|m| Error::validation("email", m))?;
-    let mut keys = vec![Key {
-        key: format!("reset:{email}"),
-        limit: 3,
-    }];
-    if let Some(ip) = client_ip {
-        keys.push(Key {
-            key: format!("reset-ip:{ip}"),
-            limit: 20,
-        });
+    let mut keys = vec![Key::new(format!("reset:{email}"), 3)];
+    if let Some(ip) = &ctx.request.ip {
+        keys.push(Key::new(format!("reset-ip:{ip}"), 20));
     }
     let now = roster.now();
-    throttle::check(&roster.db, &keys, now).await?;
     for key in &keys {
-        throttle::record_failure(&roster.db, key, now).await?;
+        let count = throttle::hit(&roster.db, key, now).await?;
+        if count.over(key) {
+            return Err(count.refused(now));
+        }
     }
     // The lookup and the queueing happen after the answer, so a known address
     // does not take measurably longer to answer than an unknown one. Should
     // this instance stop in between, the person simply asks again.
     let roster = roster.clone();
+    let ctx = ctx.clone();
     tokio::spawn(async move {
-        if let Err(error) = queue_reset_for(&roster, &email).await {
+        if let Err(error) = queue_reset_for(&roster, &ctx, &email).await {
             tracing::error!(error = %error, "password reset email not queued");
         }
     });
@@ -380,18 +417,38 @@ pub async fn request_password_reset(
 /// Queues the link a "Forgot password?" asks for, if the address belongs to an
 /// account that may have one: a reset link, or the invitation again for
 /// someone who never chose a password.
-async fn queue_reset_for(roster: &Roster, email: &str) -> Result<()> {
-    let Some(found) = users::Entity::find()
+async fn queue_reset_for(roster: &Roster, ctx: &Context, email: &str) -> Result<()> {
+    let found = users::Entity::find()
         .filter(users::Column::Email.eq(email))
         .one(&roster.db)
-        .await?
-    else {
+        .await?;
+    let txn = roster.write_txn().await?;
+    let Some(found) = found else {
+        audit::record(
+            &txn,
+            roster,
+            ctx,
+            Event::success("auth.password_reset_requested")
+                .details(serde_json::json!({ "account_found": false })),
+        )
+        .await?;
+        txn.commit().await?;
         return Ok(());
     };
-    let txn = roster.write_txn().await?;
     // Read again under the lock: the address or the status may have changed.
     let user = crate::users::lock(&txn, found.id).await?;
+    let target = Target::user(user.id, crate::users::full_name(&user));
     if user.email != email || user.status == UserStatus::Suspended.as_str() {
+        audit::record(
+            &txn,
+            roster,
+            ctx,
+            Event::success("auth.password_reset_requested")
+                .target(target)
+                .details(serde_json::json!({ "account_found": true, "sent": false })),
+        )
+        .await?;
+        txn.commit().await?;
         return Ok(());
     }
     let template = if user.password_hash.is_some() {
@@ -399,25 +456,26 @@ async fn queue_reset_for(roster: &Roster, email: &str) -> Result<()> {
     } else {
         EmailTemplate::Welcome
     };
-    queue_link_email(roster, &txn, &user, template).await?;
+    audit::record(
+        &txn,
+        roster,
+        ctx,
+        Event::success("auth.password_reset_requested")
+            .target(target)
+            .details(serde_json::json!({ "account_found": true, "sent": true })),
+    )
+    .await?;
+    queue_link_email(roster, &txn, ctx, &user, template).await?;
     txn.commit().await?;
     Ok(())
 }
 
 fn token_invalid() -> Error {
-    Error::Rejected {
-        status: 400,
-        code: "token_invalid",
-        message: "This link is not valid.".into(),
-    }
+    Error::Link(LinkProblem::Invalid)
 }
 
 fn token_used() -> Error {
-    Error::Rejected {
-        status: 410,
-        code: "token_used",
-        message: "This link has already been used, or a newer one was sent.".into(),
-    }
+    Error::Link(LinkProblem::Used)
 }
 
 /// The token behind an emailed link and its user, if the link still works.
@@ -441,18 +499,19 @@ async fn usable_token(
         return Err(token_used());
     }
     if found.expires_at <= now {
-        return Err(Error::Rejected {
-            status: 410,
-            code: "token_expired",
-            message: "This link has expired.".into(),
-        });
+        return Err(Error::Link(LinkProblem::Expired));
     }
     Ok((found, user))
 }
 
 /// `POST /auth/password`: sets a password from an emailed token, activates an
 /// invited user, retires every other link of theirs and ends their sessions.
-pub async fn set_password_with_token(roster: &Roster, token: &str, password: &str) -> Result<()> {
+pub async fn set_password_with_token(
+    roster: &Roster,
+    ctx: &Context,
+    token: &str,
+    password: &str,
+) -> Result<()> {
     let now = roster.now();
     // Checked and hashed before the write transaction: hashing takes a while,
     // and on SQLite every other writer would wait for it.
@@ -482,18 +541,31 @@ pub async fn set_password_with_token(roster: &Roster, token: &str, password: &st
     retire_links(&txn, user.id, now).await?;
     let version = user.version;
     let user_id = user.id;
+    let was_invited = user.status == UserStatus::Invited.as_str();
+    let email = user.email.clone();
+    let name = crate::users::full_name(&user);
     let mut model = user.into_active_model();
     model.password_hash = Set(Some(hash));
     model.status = Set(UserStatus::Active.as_str().to_string());
     model.updated_at = Set(now);
     model.version = Set(version + 1);
     model.update(&txn).await?;
-    refresh_tokens::Entity::update_many()
-        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
-        .filter(refresh_tokens::Column::UserId.eq(user_id))
-        .filter(refresh_tokens::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
+    let ended = sessions::end_all(&txn, user_id, None, EndReason::PasswordReset, now).await?;
+    // Holding the mailbox proves who this is: lift the sign-in locks.
+    throttle::clear_sign_in_locks(&txn, &email).await?;
+    audit::record(
+        &txn,
+        roster,
+        ctx,
+        Event::success(if was_invited {
+            "auth.password_set"
+        } else {
+            "auth.password_reset_completed"
+        })
+        .target(Target::user(user_id, name))
+        .details(serde_json::json!({ "sessions_ended": ended })),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(user.id = %user_id, "password set from an emailed link");
     Ok(())
@@ -511,11 +583,7 @@ async fn link_user(db: &impl ConnectionTrait, user_id: Uuid) -> Result<users::Mo
 
 fn not_suspended(user: &users::Model) -> Result<()> {
     if user.status == UserStatus::Suspended.as_str() {
-        return Err(Error::Rejected {
-            status: 403,
-            code: "account_suspended",
-            message: "This account is suspended.".into(),
-        });
+        return Err(Error::AccountSuspended);
     }
     Ok(())
 }
@@ -564,7 +632,8 @@ pub(crate) async fn withdraw_links(
 }
 
 /// `GET /users/{id}/emails`: the latest 20, newest first.
-pub async fn user_emails(roster: &Roster, actor: &Actor, user_id: Uuid) -> Result<EmailList> {
+pub async fn user_emails(roster: &Roster, ctx: &Context, user_id: Uuid) -> Result<EmailList> {
+    let actor = ctx.actor()?;
     if access::reach(&roster.db, actor, user_id).await? == Reach::None {
         return Err(Error::NotFound("user"));
     }

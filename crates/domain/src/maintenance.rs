@@ -1,12 +1,12 @@
 //! Housekeeping, so that tables written on every sign-in or email do not grow
 //! without bound: throttle counters whose window has passed, refresh tokens
-//! that expired a day ago, and emailed links a month past their expiry (kept
+//! and sessions that ended a day ago, and emailed links a month past their expiry (kept
 //! that long so an old link still says "expired" rather than "not valid").
 //! Every instance runs it; deleting what is stale twice does no harm.
 
 use std::time::Duration;
 
-use roster_entity::{one_time_tokens, refresh_tokens};
+use roster_entity::{one_time_tokens, refresh_tokens, sessions};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{Result, Roster, throttle};
@@ -22,6 +22,7 @@ pub struct Swept {
     pub throttle_counters: u64,
     pub refresh_tokens: u64,
     pub links: u64,
+    pub sessions: u64,
 }
 
 /// Deletes what is stale at the roster's `now`.
@@ -38,10 +39,22 @@ pub async fn sweep(roster: &Roster) -> Result<Swept> {
         .exec(&roster.db)
         .await?
         .rows_affected;
+    // Sessions that ended (or expired) a day ago and have no tokens left.
+    let sessions = sessions::Entity::delete_many()
+        .filter(sessions::Column::ExpiresAt.lt(now - REFRESH_TOKEN_AFTERLIFE))
+        .exec(&roster.db)
+        .await?
+        .rows_affected
+        + sessions::Entity::delete_many()
+            .filter(sessions::Column::RevokedAt.lt(now - REFRESH_TOKEN_AFTERLIFE))
+            .exec(&roster.db)
+            .await?
+            .rows_affected;
     Ok(Swept {
         throttle_counters,
         refresh_tokens,
         links,
+        sessions,
     })
 }
 
@@ -55,6 +68,7 @@ pub async fn run(roster: Roster, every: Duration) {
                     throttle_counters = swept.throttle_counters,
                     refresh_tokens = swept.refresh_tokens,
                     links = swept.links,
+                    sessions = swept.sessions,
                     "stale rows removed"
                 );
             }

@@ -5,8 +5,9 @@ use roster_types::{Role, UserStatus};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QuerySelect};
 use uuid::Uuid;
 
+use crate::audit::{self, Event};
 use crate::users::{name_key, search_text};
-use crate::{Result, Roster};
+use crate::{Context, Result, Roster};
 
 const FIRST: [&str; 24] = [
     "Ada",
@@ -63,7 +64,8 @@ const LAST: [&str; 24] = [
 
 /// Inserts `count` learners named after computing pioneers, with unique emails
 /// `first.last.N.RUN@seed.example`, in batches of `batch` rows. Returns how many.
-pub async fn users(roster: &Roster, count: u64, batch: u64) -> Result<u64> {
+/// Each batch is one event on the audit trail (`user.seeded`), by `ctx`.
+pub async fn users(roster: &Roster, ctx: &Context, count: u64, batch: u64) -> Result<u64> {
     let batch = batch.clamp(1, 5_000);
     let start = roster.now();
     // Numbering goes on after the people already there, and each run marks
@@ -126,6 +128,13 @@ pub async fn users(roster: &Roster, count: u64, batch: u64) -> Result<u64> {
         }
         users::Entity::insert_many(rows).exec(&txn).await?;
         user_roles::Entity::insert_many(roles).exec(&txn).await?;
+        audit::record(
+            &txn,
+            roster,
+            ctx,
+            Event::success("user.seeded").details(serde_json::json!({ "count": n })),
+        )
+        .await?;
         txn.commit().await?;
         done += n;
     }

@@ -17,7 +17,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::access::{self, Reach};
-use crate::{Actor, Error, Result, Roster};
+use crate::audit::{self, Event, Target, change};
+use crate::{Actor, Context, Error, Result, Roster};
 
 fn name_taken() -> Error {
     Error::Conflict {
@@ -100,7 +101,19 @@ async fn require_team_reach(db: &impl ConnectionTrait, actor: &Actor, team_id: U
 }
 
 /// `GET /teams`.
-pub async fn list(roster: &Roster, actor: &Actor, query: &TeamListQuery) -> Result<TeamList> {
+pub async fn list(roster: &Roster, ctx: &Context, query: &TeamListQuery) -> Result<TeamList> {
+    audit::refusals(
+        roster,
+        ctx,
+        "team.listed",
+        None,
+        list_teams(roster, ctx, query).await,
+    )
+    .await
+}
+
+async fn list_teams(roster: &Roster, ctx: &Context, query: &TeamListQuery) -> Result<TeamList> {
+    let actor = ctx.actor()?;
     let mut select = teams::Entity::find();
     if !actor.is_admin() {
         if !actor.is_manager() {
@@ -177,10 +190,25 @@ pub async fn list(roster: &Roster, actor: &Actor, query: &TeamListQuery) -> Resu
 }
 
 /// `GET /teams/{id}`.
-pub async fn get(roster: &Roster, actor: &Actor, id: Uuid) -> Result<Team> {
-    require_team_reach(&roster.db, actor, id).await?;
-    let team = find(&roster.db, id).await?;
-    let n = member_counts(&roster.db, &[id])
+pub async fn get(roster: &Roster, ctx: &Context, id: Uuid) -> Result<Team> {
+    let result = async {
+        require_team_reach(&roster.db, ctx.actor()?, id).await?;
+        read(&roster.db, id).await
+    }
+    .await;
+    audit::refusals(
+        roster,
+        ctx,
+        "team.viewed",
+        Some(Target::team(id, None)),
+        result,
+    )
+    .await
+}
+
+async fn read(db: &impl ConnectionTrait, id: Uuid) -> Result<Team> {
+    let team = find(db, id).await?;
+    let n = member_counts(db, &[id])
         .await?
         .get(&id)
         .copied()
@@ -205,8 +233,14 @@ fn validate_description(description: &str, errors: &mut Vec<FieldError>) -> Stri
 }
 
 /// `POST /teams` (admins).
-pub async fn create(roster: &Roster, actor: &Actor, req: &CreateTeamRequest) -> Result<Team> {
-    actor.require_admin()?;
+pub async fn create(roster: &Roster, ctx: &Context, req: &CreateTeamRequest) -> Result<Team> {
+    let result = create_team(roster, ctx, req).await;
+    audit::refusals(roster, ctx, "team.created", None, result).await
+}
+
+async fn create_team(roster: &Roster, ctx: &Context, req: &CreateTeamRequest) -> Result<Team> {
+    let actor = ctx.actor()?;
+    actor.require_admin_for("only admins may create teams")?;
     let mut errors = Vec::new();
     let name = validate_name(&req.name, &mut errors);
     let description = validate_description(&req.description, &mut errors);
@@ -214,6 +248,7 @@ pub async fn create(roster: &Roster, actor: &Actor, req: &CreateTeamRequest) -> 
         return Err(Error::Validation(errors));
     }
     let now = roster.now();
+    let txn = roster.write_txn().await?;
     let team = teams::ActiveModel {
         id: Set(Uuid::now_v7()),
         name_key: Set(name.to_lowercase()),
@@ -222,9 +257,19 @@ pub async fn create(roster: &Roster, actor: &Actor, req: &CreateTeamRequest) -> 
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&roster.db)
+    .insert(&txn)
     .await
     .map_err(|e| unique_to_conflict(e, name_taken))?;
+    audit::record(
+        &txn,
+        roster,
+        ctx,
+        Event::success("team.created")
+            .target(Target::team(team.id, Some(team.name.clone())))
+            .details(serde_json::json!({ "description": team.description })),
+    )
+    .await?;
+    txn.commit().await?;
     tracing::info!(team.id = %team.id, actor.id = %actor.user_id, "team created");
     Ok(to_dto(team, 0))
 }
@@ -232,11 +277,29 @@ pub async fn create(roster: &Roster, actor: &Actor, req: &CreateTeamRequest) -> 
 /// `PATCH /teams/{id}` (admins).
 pub async fn update(
     roster: &Roster,
-    actor: &Actor,
+    ctx: &Context,
     id: Uuid,
     req: &UpdateTeamRequest,
 ) -> Result<Team> {
-    actor.require_admin()?;
+    let result = update_team(roster, ctx, id, req).await;
+    audit::refusals(
+        roster,
+        ctx,
+        "team.updated",
+        Some(Target::team(id, None)),
+        result,
+    )
+    .await
+}
+
+async fn update_team(
+    roster: &Roster,
+    ctx: &Context,
+    id: Uuid,
+    req: &UpdateTeamRequest,
+) -> Result<Team> {
+    ctx.actor()?
+        .require_admin_for("only admins may change teams")?;
     let mut errors = Vec::new();
     let name = req.name.as_deref().map(|n| validate_name(n, &mut errors));
     let description = req
@@ -246,7 +309,23 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(Error::Validation(errors));
     }
-    let mut team = find(&roster.db, id).await?.into_active_model();
+    let txn = roster.write_txn().await?;
+    let current = find(&txn, id).await?;
+    let mut changed = serde_json::Map::new();
+    if let Some(name) = &name
+        && *name != current.name
+    {
+        changed.insert("name".into(), change(&current.name, name));
+    }
+    if let Some(description) = &description
+        && *description != current.description
+    {
+        changed.insert(
+            "description".into(),
+            change(&current.description, description),
+        );
+    }
+    let mut team = current.into_active_model();
     if let Some(name) = name {
         team.name_key = Set(name.to_lowercase());
         team.name = Set(name);
@@ -255,30 +334,79 @@ pub async fn update(
         team.description = Set(description);
     }
     team.updated_at = Set(roster.now());
-    team.update(&roster.db)
+    let team = team
+        .update(&txn)
         .await
         .map_err(|e| unique_to_conflict(e, name_taken))?;
-    get(roster, actor, id).await
+    if !changed.is_empty() {
+        audit::record(
+            &txn,
+            roster,
+            ctx,
+            Event::success("team.updated")
+                .target(Target::team(id, Some(team.name.clone())))
+                .details(serde_json::json!({ "changes": changed })),
+        )
+        .await?;
+    }
+    let team = read(&txn, id).await?;
+    txn.commit().await?;
+    Ok(team)
 }
 
 /// `DELETE /teams/{id}` (admins): the memberships go, the people stay.
-pub async fn delete(roster: &Roster, actor: &Actor, id: Uuid) -> Result<()> {
-    actor.require_admin()?;
+pub async fn delete(roster: &Roster, ctx: &Context, id: Uuid) -> Result<()> {
+    let result = delete_team(roster, ctx, id).await;
+    audit::refusals(
+        roster,
+        ctx,
+        "team.deleted",
+        Some(Target::team(id, None)),
+        result,
+    )
+    .await
+}
+
+async fn delete_team(roster: &Roster, ctx: &Context, id: Uuid) -> Result<()> {
+    let actor = ctx.actor()?;
+    actor.require_admin_for("only admins may delete teams")?;
     let txn = roster.write_txn().await?;
-    find(&txn, id).await?;
-    team_members::Entity::delete_many()
+    let team = find(&txn, id).await?;
+    let members = team_members::Entity::delete_many()
         .filter(team_members::Column::TeamId.eq(id))
         .exec(&txn)
-        .await?;
+        .await?
+        .rows_affected;
     teams::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        roster,
+        ctx,
+        Event::success("team.deleted")
+            .target(Target::team(id, Some(team.name)))
+            .details(serde_json::json!({ "memberships_removed": members })),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(team.id = %id, actor.id = %actor.user_id, "team deleted");
     Ok(())
 }
 
 /// `GET /teams/{id}/members`: managers first, then by name.
-pub async fn members(roster: &Roster, actor: &Actor, id: Uuid) -> Result<TeamMemberList> {
-    require_team_reach(&roster.db, actor, id).await?;
+pub async fn members(roster: &Roster, ctx: &Context, id: Uuid) -> Result<TeamMemberList> {
+    let result = team_members_of(roster, ctx, id).await;
+    audit::refusals(
+        roster,
+        ctx,
+        "team.members_listed",
+        Some(Target::team(id, None)),
+        result,
+    )
+    .await
+}
+
+async fn team_members_of(roster: &Roster, ctx: &Context, id: Uuid) -> Result<TeamMemberList> {
+    require_team_reach(&roster.db, ctx.actor()?, id).await?;
     find(&roster.db, id).await?;
     let rows = team_members::Entity::find()
         .filter(team_members::Column::TeamId.eq(id))
@@ -348,16 +476,39 @@ async fn check_membership_change(
     Ok(())
 }
 
-/// Adds `user_id` to `team_id` inside `db` (a transaction, for Add User).
+/// Adds a new `user` to `team_id` inside `db` (a transaction, for Add User).
 pub(crate) async fn join(
     roster: &Roster,
     db: &impl ConnectionTrait,
+    ctx: &Context,
     team_id: Uuid,
-    user_id: Uuid,
+    user: &roster_types::User,
     role: TeamRole,
 ) -> Result<team_members::Model> {
-    find(db, team_id).await?;
-    insert_member(roster, db, team_id, user_id, role).await
+    let team = find(db, team_id).await?;
+    let row = insert_member(roster, db, team_id, user.id, role).await?;
+    record_member_added(db, roster, ctx, &team, user.id, &user.full_name, role).await?;
+    Ok(row)
+}
+
+async fn record_member_added(
+    db: &impl ConnectionTrait,
+    roster: &Roster,
+    ctx: &Context,
+    team: &teams::Model,
+    user_id: Uuid,
+    user_name: &str,
+    role: TeamRole,
+) -> Result<()> {
+    audit::record(
+        db,
+        roster,
+        ctx,
+        Event::success("team.member_added")
+            .target(Target::member(team.id, &team.name, user_id, user_name))
+            .details(serde_json::json!({ "role": role, "team_id": team.id, "user_id": user_id })),
+    )
+    .await
 }
 
 /// The membership row itself, for a team known to exist.
@@ -383,11 +534,24 @@ async fn insert_member(
 /// the team.
 async fn add(
     roster: &Roster,
-    actor: &Actor,
+    ctx: &Context,
     team_id: Uuid,
     user_id: Uuid,
     role: TeamRole,
 ) -> Result<(team_members::Model, users::Model, teams::Model)> {
+    let target = Some(Target::membership(team_id, user_id));
+    let result = add_checked(roster, ctx, team_id, user_id, role).await;
+    audit::refusals(roster, ctx, "team.member_added", target, result).await
+}
+
+async fn add_checked(
+    roster: &Roster,
+    ctx: &Context,
+    team_id: Uuid,
+    user_id: Uuid,
+    role: TeamRole,
+) -> Result<(team_members::Model, users::Model, teams::Model)> {
+    let actor = ctx.actor()?;
     if !actor.is_admin() && !actor.is_manager() {
         return Err(Error::Forbidden(
             "only admins and managers may change team memberships",
@@ -409,6 +573,8 @@ async fn add(
         .await?
         .ok_or(Error::NotFound("user"))?;
     let row = insert_member(roster, &txn, team_id, user_id, role).await?;
+    let name = crate::users::full_name(&user);
+    record_member_added(&txn, roster, ctx, &team, user_id, &name, role).await?;
     txn.commit().await?;
     tracing::info!(team.id = %team_id, user.id = %user_id, actor.id = %actor.user_id, "team member added");
     Ok((row, user, team))
@@ -417,24 +583,24 @@ async fn add(
 /// `POST /teams/{id}/members`.
 pub async fn add_member(
     roster: &Roster,
-    actor: &Actor,
+    ctx: &Context,
     team_id: Uuid,
     user_id: Uuid,
     role: TeamRole,
 ) -> Result<TeamMember> {
-    let (row, user, _) = add(roster, actor, team_id, user_id, role).await?;
+    let (row, user, _) = add(roster, ctx, team_id, user_id, role).await?;
     member_dto(&row, &user)
 }
 
 /// `POST /users/{id}/teams`: the same, answered from the person's side.
 pub async fn add_to_team(
     roster: &Roster,
-    actor: &Actor,
+    ctx: &Context,
     user_id: Uuid,
     team_id: Uuid,
     role: TeamRole,
 ) -> Result<UserTeam> {
-    let (row, _, team) = add(roster, actor, team_id, user_id, role).await?;
+    let (row, _, team) = add(roster, ctx, team_id, user_id, role).await?;
     Ok(UserTeam {
         team_id,
         name: team.name,
@@ -445,7 +611,8 @@ pub async fn add_to_team(
 
 /// `GET /users/{id}/teams`. A manager looking at a member sees only the teams
 /// the manager manages: the member's other teams are none of their business.
-pub async fn user_teams(roster: &Roster, actor: &Actor, user_id: Uuid) -> Result<UserTeamList> {
+pub async fn user_teams(roster: &Roster, ctx: &Context, user_id: Uuid) -> Result<UserTeamList> {
+    let actor = ctx.actor()?;
     let reach = access::reach(&roster.db, actor, user_id).await?;
     if reach == Reach::None {
         return Err(Error::NotFound("user"));
@@ -528,13 +695,26 @@ async fn reach_membership_for_change(
 /// `PATCH /users/{id}/teams/{team_id}`.
 pub async fn change_role(
     roster: &Roster,
-    actor: &Actor,
+    ctx: &Context,
     user_id: Uuid,
     team_id: Uuid,
     role: TeamRole,
 ) -> Result<UserTeam> {
+    let result = change_member_role(roster, ctx, user_id, team_id, role).await;
+    let target = Some(Target::membership(team_id, user_id));
+    audit::refusals(roster, ctx, "team.member_role_changed", target, result).await
+}
+
+async fn change_member_role(
+    roster: &Roster,
+    ctx: &Context,
+    user_id: Uuid,
+    team_id: Uuid,
+    role: TeamRole,
+) -> Result<UserTeam> {
+    let actor = ctx.actor()?;
     let txn = roster.write_txn().await?;
-    reach_membership_for_change(&txn, actor, user_id, team_id).await?;
+    let user = reach_membership_for_change(&txn, actor, user_id, team_id).await?;
     let current = membership(&txn, team_id, user_id).await?;
     check_membership_change(
         &txn,
@@ -547,9 +727,30 @@ pub async fn change_role(
     .await?;
     let team = find(&txn, team_id).await?;
     let added_at = current.added_at;
+    let old_role = role_of(&current.role)?;
     let mut row = current.into_active_model();
     row.role = Set(role.as_str().to_string());
     row.update(&txn).await?;
+    if old_role != role {
+        audit::record(
+            &txn,
+            roster,
+            ctx,
+            Event::success("team.member_role_changed")
+                .target(Target::member(
+                    team_id,
+                    &team.name,
+                    user_id,
+                    &crate::users::full_name(&user),
+                ))
+                .details(serde_json::json!({
+                    "role": change(old_role, role),
+                    "team_id": team_id,
+                    "user_id": user_id,
+                })),
+        )
+        .await?;
+    }
     txn.commit().await?;
     tracing::info!(team.id = %team_id, user.id = %user_id, actor.id = %actor.user_id, "team role changed");
     Ok(UserTeam {
@@ -561,9 +762,16 @@ pub async fn change_role(
 }
 
 /// `DELETE /users/{id}/teams/{team_id}`.
-pub async fn leave(roster: &Roster, actor: &Actor, user_id: Uuid, team_id: Uuid) -> Result<()> {
+pub async fn leave(roster: &Roster, ctx: &Context, user_id: Uuid, team_id: Uuid) -> Result<()> {
+    let result = remove_member(roster, ctx, user_id, team_id).await;
+    let target = Some(Target::membership(team_id, user_id));
+    audit::refusals(roster, ctx, "team.member_removed", target, result).await
+}
+
+async fn remove_member(roster: &Roster, ctx: &Context, user_id: Uuid, team_id: Uuid) -> Result<()> {
+    let actor = ctx.actor()?;
     let txn = roster.write_txn().await?;
-    reach_membership_for_change(&txn, actor, user_id, team_id).await?;
+    let user = reach_membership_for_change(&txn, actor, user_id, team_id).await?;
     let current = membership(&txn, team_id, user_id).await?;
     check_membership_change(
         &txn,
@@ -577,6 +785,25 @@ pub async fn leave(roster: &Roster, actor: &Actor, user_id: Uuid, team_id: Uuid)
     team_members::Entity::delete_by_id((team_id, user_id))
         .exec(&txn)
         .await?;
+    let team = find(&txn, team_id).await?;
+    audit::record(
+        &txn,
+        roster,
+        ctx,
+        Event::success("team.member_removed")
+            .target(Target::member(
+                team_id,
+                &team.name,
+                user_id,
+                &crate::users::full_name(&user),
+            ))
+            .details(serde_json::json!({
+                "role": current.role,
+                "team_id": team_id,
+                "user_id": user_id,
+            })),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(team.id = %team_id, user.id = %user_id, actor.id = %actor.user_id, "team member removed");
     Ok(())

@@ -26,14 +26,18 @@ pub struct AccessClaims {
     pub exp: i64,
     pub iat: i64,
     pub jti: String,
+    /// The session the token belongs to: when it ends, the token stops working.
+    pub sid: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub act: Option<ActClaim>,
 }
 
-/// Signs an access token for `user_id`, valid for the configured TTL from `now`.
+/// Signs an access token for `user_id` in session `session_id`, valid for the
+/// configured TTL from `now`.
 pub fn issue_access_token(
     settings: &AuthSettings,
     user_id: Uuid,
+    session_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<String> {
     let claims = AccessClaims {
@@ -43,6 +47,7 @@ pub fn issue_access_token(
         iat: now.timestamp(),
         exp: now.timestamp() + settings.access_ttl.as_secs() as i64,
         jti: Uuid::now_v7().to_string(),
+        sid: session_id.to_string(),
         act: None,
     };
     jsonwebtoken::encode(
@@ -63,6 +68,7 @@ pub fn verify_access_token(
     validation.set_issuer(&[&settings.issuer]);
     validation.set_audience(&[&settings.audience]);
     validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    // `sid` is required by the claims type itself: a token without one fails to decode.
     // `exp` is checked below against the injected clock instead.
     validation.validate_exp = false;
     let data = jsonwebtoken::decode::<AccessClaims>(
@@ -82,6 +88,20 @@ pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The refresh token that replaces `token` when it is swapped: derived from it
+/// with a key only the server has, so a second presentation within the grace
+/// period is answered with the very same successor, never a second live
+/// branch of the session.
+pub fn successor_token(settings: &AuthSettings, token: &str) -> String {
+    use hmac::{Hmac, Mac};
+    // HMAC accepts a key of any length.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&settings.jwt_secret)
+        .expect("HMAC takes keys of any length");
+    mac.update(b"roster refresh successor\0");
+    mac.update(token.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 
 /// Hex SHA-256 of a token, the only form in which tokens are stored.

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use roster_entity::{refresh_tokens, team_members, user_roles, users};
+use roster_entity::{team_members, user_roles, users};
 use roster_types::validate::{self, ValidUser};
 use roster_types::{
     CreateUserRequest, DEFAULT_PER_PAGE, PageInfo, Role, TeamRole, UpdateUserRequest, User,
@@ -16,7 +16,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::access::{self, Reach};
-use crate::{Actor, Error, Result, Roster};
+use crate::audit::{self, Event, Target, change};
+use crate::sessions::{self, EndReason};
+use crate::{Context, Error, Result, Roster};
 
 /// The sort key of the Name column: lower-cased, accents folded ("Édith" sorts
 /// with "Edith", not after "Z").
@@ -55,6 +57,11 @@ pub(crate) fn to_dto(m: users::Model, mut roles: Vec<Role>) -> Result<User> {
         last_login_at: m.last_login_at,
         version: m.version,
     })
+}
+
+/// A person's full name, as the UI and the audit trail show it.
+pub(crate) fn full_name(m: &users::Model) -> String {
+    format!("{} {}", m.first_name, m.last_name)
 }
 
 /// The global roles of one user.
@@ -191,7 +198,19 @@ fn filtered(backend: DbBackend, query: &UserListQuery) -> Select<users::Entity> 
 }
 
 /// `GET /users`: one page of the Users table.
-pub async fn list(roster: &Roster, actor: &Actor, query: &UserListQuery) -> Result<UserList> {
+pub async fn list(roster: &Roster, ctx: &Context, query: &UserListQuery) -> Result<UserList> {
+    audit::refusals(
+        roster,
+        ctx,
+        "user.listed",
+        None,
+        list_users(roster, ctx, query).await,
+    )
+    .await
+}
+
+async fn list_users(roster: &Roster, ctx: &Context, query: &UserListQuery) -> Result<UserList> {
+    let actor = ctx.actor()?;
     let page = Ord::max(query.page.unwrap_or(1), 1);
     let per_page = query
         .per_page
@@ -290,7 +309,8 @@ async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<users::Model> {
 }
 
 /// `GET /users/{id}`.
-pub async fn get(roster: &Roster, actor: &Actor, id: Uuid) -> Result<User> {
+pub async fn get(roster: &Roster, ctx: &Context, id: Uuid) -> Result<User> {
+    let actor = ctx.actor()?;
     if access::reach(&roster.db, actor, id).await? == Reach::None {
         return Err(Error::NotFound("user"));
     }
@@ -333,7 +353,19 @@ pub(crate) async fn insert(
 }
 
 /// `POST /users`: a new user, `invited` until they set a password.
-pub async fn create(roster: &Roster, actor: &Actor, req: &CreateUserRequest) -> Result<User> {
+pub async fn create(roster: &Roster, ctx: &Context, req: &CreateUserRequest) -> Result<User> {
+    audit::refusals(
+        roster,
+        ctx,
+        "user.created",
+        None,
+        create_user(roster, ctx, req).await,
+    )
+    .await
+}
+
+async fn create_user(roster: &Roster, ctx: &Context, req: &CreateUserRequest) -> Result<User> {
+    let actor = ctx.actor()?;
     if !actor.is_admin() && !actor.is_manager() {
         return Err(Error::Forbidden("only admins and managers may add users"));
     }
@@ -370,14 +402,33 @@ pub async fn create(roster: &Roster, actor: &Actor, req: &CreateUserRequest) -> 
     }
     let teams = valid.teams.clone();
     let user = insert(roster, &txn, valid, UserStatus::Invited, None).await?;
+    audit::record(
+        &txn,
+        roster,
+        ctx,
+        Event::success("user.created")
+            .target(Target::user(user.id, user.full_name.clone()))
+            .details(serde_json::json!({
+                "email": user.email,
+                "roles": user.roles,
+                "status": user.status,
+            })),
+    )
+    .await?;
     for team in teams {
-        crate::teams::join(roster, &txn, team.team_id, user.id, team.role).await?;
+        crate::teams::join(roster, &txn, ctx, team.team_id, &user, team.role).await?;
     }
     // The welcome email is queued in the same transaction: no user without their
     // invitation, no invitation for a user that was rolled back.
     let model = find(&txn, user.id).await?;
-    crate::mail::queue_link_email(roster, &txn, &model, roster_types::EmailTemplate::Welcome)
-        .await?;
+    crate::mail::queue_link_email(
+        roster,
+        &txn,
+        ctx,
+        &model,
+        roster_types::EmailTemplate::Welcome,
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(user.id = %user.id, actor.id = %actor.user_id, "user created");
     Ok(user)
@@ -387,11 +438,30 @@ pub async fn create(roster: &Roster, actor: &Actor, req: &CreateUserRequest) -> 
 /// since it was read is not overwritten.
 pub async fn update(
     roster: &Roster,
-    actor: &Actor,
+    ctx: &Context,
     id: Uuid,
     req: &UpdateUserRequest,
     expected_version: Option<i32>,
 ) -> Result<User> {
+    let result = update_user(roster, ctx, id, req, expected_version).await;
+    audit::refusals(
+        roster,
+        ctx,
+        "user.updated",
+        Some(Target::user_id(id)),
+        result,
+    )
+    .await
+}
+
+async fn update_user(
+    roster: &Roster,
+    ctx: &Context,
+    id: Uuid,
+    req: &UpdateUserRequest,
+    expected_version: Option<i32>,
+) -> Result<User> {
+    let actor = ctx.actor()?;
     let changes = validate::validate_update_user(req).map_err(Error::Validation)?;
     // Rights are read in the transaction that acts on them.
     let txn = roster.write_txn().await?;
@@ -452,6 +522,16 @@ pub async fn update(
         .clone()
         .unwrap_or_else(|| current.email.clone());
     let email_changed = email != current.email;
+    let mut changed = serde_json::Map::new();
+    if first != current.first_name {
+        changed.insert("first_name".into(), change(&current.first_name, &first));
+    }
+    if last != current.last_name {
+        changed.insert("last_name".into(), change(&current.last_name, &last));
+    }
+    if email_changed {
+        changed.insert("email".into(), change(&current.email, &email));
+    }
     let version = current.version;
     let mut model = current.into_active_model();
     model.name_key = Set(name_key(&first, &last));
@@ -473,9 +553,28 @@ pub async fn update(
         return Err(Error::PreconditionFailed);
     }
     if let Some(roles) = &changes.roles {
+        let mut old = roles_of(&txn, id).await?;
+        old.sort();
+        let mut new = roles.clone();
+        new.sort();
+        new.dedup();
+        if old != new {
+            changed.insert("roles".into(), change(&old, &new));
+        }
         replace_roles(&txn, id, roles).await?;
     }
     let user = find(&txn, id).await?;
+    if !changed.is_empty() {
+        audit::record(
+            &txn,
+            roster,
+            ctx,
+            Event::success("user.updated")
+                .target(Target::user(id, full_name(&user)))
+                .details(serde_json::json!({ "changes": changed })),
+        )
+        .await?;
+    }
     if email_changed {
         // Links sent to the old address must not work any more (it may have
         // been a typo, or someone else's); an invited person gets their
@@ -491,6 +590,7 @@ pub async fn update(
             crate::mail::queue_link_email(
                 roster,
                 &txn,
+                ctx,
                 &user,
                 roster_types::EmailTemplate::Welcome,
             )
@@ -504,8 +604,21 @@ pub async fn update(
 }
 
 /// `DELETE /users/{id}`.
-pub async fn delete(roster: &Roster, actor: &Actor, id: Uuid) -> Result<()> {
-    actor.require_admin()?;
+pub async fn delete(roster: &Roster, ctx: &Context, id: Uuid) -> Result<()> {
+    let result = delete_user(roster, ctx, id).await;
+    audit::refusals(
+        roster,
+        ctx,
+        "user.deleted",
+        Some(Target::user_id(id)),
+        result,
+    )
+    .await
+}
+
+async fn delete_user(roster: &Roster, ctx: &Context, id: Uuid) -> Result<()> {
+    let actor = ctx.actor()?;
+    actor.require_admin_for("only admins may delete users")?;
     if id == actor.user_id {
         return Err(Error::Conflict {
             code: "cannot_delete_self",
@@ -514,7 +627,8 @@ pub async fn delete(roster: &Roster, actor: &Actor, id: Uuid) -> Result<()> {
         });
     }
     let txn = roster.write_txn().await?;
-    lock(&txn, id).await?;
+    let gone = lock(&txn, id).await?;
+    let gone_roles = roles_of(&txn, id).await?;
     // Queued messages outlive the user (their log loses its owner), and must
     // not go out to someone who is no longer here.
     crate::mail::withdraw_links(
@@ -528,6 +642,15 @@ pub async fn delete(roster: &Roster, actor: &Actor, id: Uuid) -> Result<()> {
     if deleted.rows_affected == 0 {
         return Err(Error::NotFound("user"));
     }
+    audit::record(
+        &txn,
+        roster,
+        ctx,
+        Event::success("user.deleted")
+            .target(Target::user(id, full_name(&gone)))
+            .details(serde_json::json!({ "email": gone.email, "roles": gone_roles })),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(user.id = %id, actor.id = %actor.user_id, "user deleted");
     Ok(())
@@ -548,6 +671,7 @@ pub enum AdminBootstrap {
 /// `password` (or a generated one).
 pub async fn ensure_admin(
     roster: &Roster,
+    ctx: &Context,
     email: &str,
     password: Option<&str>,
 ) -> Result<AdminBootstrap> {
@@ -565,7 +689,7 @@ pub async fn ensure_admin(
         .map(str::to_owned)
         .or_else(|| generated.clone())
         .unwrap_or_default();
-    upsert_admin(roster, email, &password).await?;
+    upsert_admin(roster, ctx, email, &password).await?;
     Ok(match generated {
         Some(p) => AdminBootstrap::CreatedWithGeneratedPassword(p),
         None => AdminBootstrap::Created,
@@ -574,7 +698,12 @@ pub async fn ensure_admin(
 
 /// Creates or updates an active admin with this email and password (the
 /// `create-admin` command).
-pub async fn upsert_admin(roster: &Roster, email: &str, password: &str) -> Result<User> {
+pub async fn upsert_admin(
+    roster: &Roster,
+    ctx: &Context,
+    email: &str,
+    password: &str,
+) -> Result<User> {
     let email = validate::normalise_email(email);
     validate::check_email(&email).map_err(|m| Error::validation("email", m))?;
     crate::auth::check_password_strength(password, &email)?;
@@ -588,6 +717,7 @@ pub async fn upsert_admin(roster: &Roster, email: &str, password: &str) -> Resul
         Some(m) => {
             let id = m.id;
             let version = m.version;
+            let old_status = m.status.clone();
             let mut model = m.into_active_model();
             model.password_hash = Set(Some(hash));
             model.status = Set(UserStatus::Active.as_str().to_string());
@@ -595,11 +725,29 @@ pub async fn upsert_admin(roster: &Roster, email: &str, password: &str) -> Resul
             model.version = Set(version + 1);
             model.update(&txn).await?;
             let mut roles = roles_of(&txn, id).await?;
+            let mut changed = serde_json::Map::new();
+            if old_status != UserStatus::Active.as_str() {
+                changed.insert("status".into(), change(&old_status, UserStatus::Active));
+            }
             if !roles.contains(&Role::Admin) {
+                let old = roles.clone();
                 roles.push(Role::Admin);
                 replace_roles(&txn, id, &roles).await?;
+                changed.insert("roles".into(), change(&old, &roles));
             }
-            to_dto(find(&txn, id).await?, roles)?
+            let user = to_dto(find(&txn, id).await?, roles)?;
+            if !changed.is_empty() {
+                audit::record(
+                    &txn,
+                    roster,
+                    ctx,
+                    Event::success("user.updated")
+                        .target(Target::user(id, user.full_name.clone()))
+                        .details(serde_json::json!({ "changes": changed })),
+                )
+                .await?;
+            }
+            user
         }
         None => {
             let valid = ValidUser {
@@ -609,36 +757,77 @@ pub async fn upsert_admin(roster: &Roster, email: &str, password: &str) -> Resul
                 roles: vec![Role::Admin],
                 teams: vec![],
             };
-            insert(roster, &txn, valid, UserStatus::Active, Some(hash)).await?
+            let user = insert(roster, &txn, valid, UserStatus::Active, Some(hash)).await?;
+            audit::record(
+                &txn,
+                roster,
+                ctx,
+                Event::success("user.created")
+                    .target(Target::user(user.id, user.full_name.clone()))
+                    .details(serde_json::json!({
+                        "email": user.email,
+                        "roles": user.roles,
+                        "status": user.status,
+                    })),
+            )
+            .await?;
+            user
         }
     };
+    audit::record(
+        &txn,
+        roster,
+        ctx,
+        Event::success("auth.password_set").target(Target::user(user.id, user.full_name.clone())),
+    )
+    .await?;
+    // A new password ends the sessions of the old one.
+    sessions::end_all(&txn, user.id, None, EndReason::PasswordReset, roster.now()).await?;
     txn.commit().await?;
     Ok(user)
 }
 
-/// Sets a user's password and makes an invited user active.
-pub async fn set_password(roster: &Roster, user_id: Uuid, password: &str) -> Result<()> {
+/// Sets a user's password and makes an invited user active (tools and tests;
+/// people use an emailed link or change their own).
+pub async fn set_password(
+    roster: &Roster,
+    ctx: &Context,
+    user_id: Uuid,
+    password: &str,
+) -> Result<()> {
     let user = find(&roster.db, user_id).await?;
     crate::auth::check_password_strength(password, &user.email)?;
     let hash = roster.hasher.hash(password.to_string()).await?;
+    let txn = roster.write_txn().await?;
+    let user = lock(&txn, user_id).await?;
     let status = if user.status == UserStatus::Invited.as_str() {
         UserStatus::Active.as_str().to_string()
     } else {
         user.status.clone()
     };
+    let name = full_name(&user);
     let version = user.version;
     let mut model = user.into_active_model();
     model.password_hash = Set(Some(hash));
     model.status = Set(status);
     model.updated_at = Set(roster.now());
     model.version = Set(version + 1);
-    model.update(&roster.db).await?;
+    model.update(&txn).await?;
+    audit::record(
+        &txn,
+        roster,
+        ctx,
+        Event::success("auth.password_set").target(Target::user(user_id, name)),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 
 /// Sets a user's status, bumping the version; used by suspend and reactivate.
-async fn set_status(roster: &Roster, actor: &Actor, id: Uuid, suspend: bool) -> Result<User> {
-    actor.require_admin()?;
+async fn set_status(roster: &Roster, ctx: &Context, id: Uuid, suspend: bool) -> Result<User> {
+    let actor = ctx.actor()?;
+    actor.require_admin_for("only admins may suspend or reactivate users")?;
     if id == actor.user_id {
         return Err(Error::Conflict {
             code: "cannot_suspend_self",
@@ -657,6 +846,8 @@ async fn set_status(roster: &Roster, actor: &Actor, id: Uuid, suspend: bool) -> 
     };
     let now = roster.now();
     let version = user.version;
+    let old_status = user.status.clone();
+    let name = full_name(&user);
     let mut model = user.into_active_model();
     model.status = Set(status.as_str().to_string());
     model.updated_at = Set(now);
@@ -671,14 +862,22 @@ async fn set_status(roster: &Roster, actor: &Actor, id: Uuid, suspend: bool) -> 
         )
         .await?;
         // Cut every session off at once; access tokens are refused on their
-        // next use because authentication reads the status.
-        refresh_tokens::Entity::update_many()
-            .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
-            .filter(refresh_tokens::Column::UserId.eq(id))
-            .filter(refresh_tokens::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?;
+        // next use because their session has ended.
+        sessions::end_all(&txn, id, None, EndReason::Suspended, now).await?;
     }
+    audit::record(
+        &txn,
+        roster,
+        ctx,
+        Event::success(if suspend {
+            "user.suspended"
+        } else {
+            "user.reactivated"
+        })
+        .target(Target::user(id, name))
+        .details(serde_json::json!({ "status": change(&old_status, status) })),
+    )
+    .await?;
     let roles = roles_of(&txn, id).await?;
     let user = find(&txn, id).await?;
     txn.commit().await?;
@@ -688,12 +887,28 @@ async fn set_status(roster: &Roster, actor: &Actor, id: Uuid, suspend: bool) -> 
 
 /// `POST /users/{id}/suspend` (admins): the user cannot sign in, and their
 /// sessions end at once.
-pub async fn suspend(roster: &Roster, actor: &Actor, id: Uuid) -> Result<User> {
-    set_status(roster, actor, id, true).await
+pub async fn suspend(roster: &Roster, ctx: &Context, id: Uuid) -> Result<User> {
+    let result = set_status(roster, ctx, id, true).await;
+    audit::refusals(
+        roster,
+        ctx,
+        "user.suspended",
+        Some(Target::user_id(id)),
+        result,
+    )
+    .await
 }
 
 /// `POST /users/{id}/reactivate` (admins): back to active (or invited, when no
 /// password was ever set).
-pub async fn reactivate(roster: &Roster, actor: &Actor, id: Uuid) -> Result<User> {
-    set_status(roster, actor, id, false).await
+pub async fn reactivate(roster: &Roster, ctx: &Context, id: Uuid) -> Result<User> {
+    let result = set_status(roster, ctx, id, false).await;
+    audit::refusals(
+        roster,
+        ctx,
+        "user.reactivated",
+        Some(Target::user_id(id)),
+        result,
+    )
+    .await
 }

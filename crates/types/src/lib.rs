@@ -4,6 +4,7 @@
 //! Plain serde types that compile for wasm32. `utoipa::ToSchema` derives sit behind
 //! the `openapi` feature so the SPA does not pay for them.
 
+pub mod audit;
 pub mod auth;
 pub mod mail;
 pub mod problem;
@@ -11,6 +12,7 @@ pub mod teams;
 pub mod users;
 pub mod validate;
 
+pub use audit::*;
 pub use auth::*;
 pub use mail::*;
 pub use problem::*;
@@ -55,4 +57,15 @@ pub fn parse_page_param(key: &str, value: &str) -> Result<u32, FieldError> {
         (_, Ok(n)) if n >= 1 => Ok(n),
         _ => Err(FieldError::new(key, "Use a whole number of at least 1.")),
     }
+}
+
+/// An RFC 3339 instant, or a bare date meaning its start in UTC.
+pub(crate) fn parse_instant(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(value) {
+        return Some(t.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
 }

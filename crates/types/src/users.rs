@@ -333,7 +333,7 @@ impl UserListQuery {
                     Err(_) => bad("Use a team id (a UUID).".into()),
                 },
                 "created_from" | "created_to" if value.is_empty() => {}
-                "created_from" | "created_to" => match parse_instant(value) {
+                "created_from" | "created_to" => match crate::parse_instant(value) {
                     Some(t) if key == "created_from" => q.created_from = Some(t),
                     Some(t) => q.created_to = Some(t),
                     None => bad("Use a date (2026-01-31) or an RFC 3339 time.".into()),
@@ -388,17 +388,6 @@ impl UserListQuery {
         }
         out
     }
-}
-
-/// An RFC 3339 instant, or a bare date meaning its start in UTC.
-fn parse_instant(value: &str) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
-        return Some(t.with_timezone(&Utc));
-    }
-    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
 }
 
 #[cfg(test)]

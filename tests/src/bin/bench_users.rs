@@ -48,9 +48,14 @@ async fn main() {
     .await;
     let backend = roster_domain::db::backend_name(&app.roster.db);
     let seeded = Instant::now();
-    roster_domain::seed::users(&app.roster, users, 2_000)
-        .await
-        .expect("seeded");
+    roster_domain::seed::users(
+        &app.roster,
+        &roster_domain::Context::system("seed"),
+        users,
+        2_000,
+    )
+    .await
+    .expect("seeded");
     sea_orm::ConnectionTrait::execute_unprepared(&app.roster.db, "ANALYZE")
         .await
         .expect("analyzed");

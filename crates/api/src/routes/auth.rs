@@ -7,17 +7,40 @@ use roster_domain::auth::Session;
 use roster_types::{ChangePasswordRequest, LoginRequest, Me, Problem, TokenResponse};
 
 use super::HttpSettings;
-use crate::auth::{Authenticated, client_ip};
+use crate::auth::{Anonymous, Authenticated, refuse_cross_site};
 use crate::error::ApiError;
 
 /// Name of the httpOnly cookie that carries the refresh token.
 pub const REFRESH_COOKIE: &str = "roster_refresh";
-/// The cookie is only ever sent to the auth endpoints.
+/// Its name on HTTPS deployments: the prefix makes browsers insist on
+/// `Secure`, `Path=/` and no `Domain`.
+pub const HOST_REFRESH_COOKIE: &str = "__Host-roster_refresh";
+/// Over plain HTTP the cookie is only ever sent to the auth endpoints.
 const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
 
+fn cookie_name(settings: &HttpSettings) -> &'static str {
+    if settings.host_prefixed_cookie {
+        HOST_REFRESH_COOKIE
+    } else {
+        REFRESH_COOKIE
+    }
+}
+
+/// The refresh token the browser sent, if any.
+fn refresh_token(req: &HttpRequest, settings: &HttpSettings) -> Option<String> {
+    req.cookie(cookie_name(settings))
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty())
+}
+
 fn refresh_cookie(settings: &HttpSettings, value: String, max_age_secs: i64) -> Cookie<'static> {
-    Cookie::build(REFRESH_COOKIE, value)
-        .path(REFRESH_COOKIE_PATH)
+    let path = if settings.host_prefixed_cookie {
+        "/"
+    } else {
+        REFRESH_COOKIE_PATH
+    };
+    Cookie::build(cookie_name(settings), value)
+        .path(path)
         .http_only(true)
         .secure(settings.secure_cookies)
         .same_site(SameSite::Strict)
@@ -56,31 +79,34 @@ fn session_response(settings: &HttpSettings, session: Session) -> HttpResponse {
         (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Email or password missing", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many sign-ins at once; `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]
 pub async fn login(
     roster: web::Data<Roster>,
     settings: web::Data<HttpSettings>,
-    req: HttpRequest,
+    ctx: Anonymous,
     body: crate::json::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = client_ip(&req, settings.trust_proxy_headers);
-    let session =
-        roster_domain::auth::login(&roster, &body.email, &body.password, ip.as_deref()).await?;
+    let session = roster_domain::auth::login(&roster, &ctx.0, &body.email, &body.password).await?;
     Ok(session_response(&settings, session))
 }
 
 /// Swap the refresh cookie for a new access token.
 ///
-/// The refresh token rotates on every use; presenting an old one ends the whole
-/// session (someone else has a copy).
+/// The refresh token rotates on every use; presenting one again within 10
+/// seconds of its swap (two tabs at once) answers the same successor, later it
+/// ends the whole session (someone else has a copy). A session ends 30 days
+/// after sign-in however often it is refreshed. Requests from other sites
+/// (`Sec-Fetch-Site: cross-site`, or a foreign `Origin`) are refused.
 #[utoipa::path(
     tag = "auth",
-    params(("roster_refresh" = Option<String>, Cookie, description = "The refresh token set by sign-in")),
+    params(("roster_refresh" = Option<String>, Cookie, description = "The refresh token set by sign-in (`__Host-roster_refresh` on HTTPS deployments)")),
     responses(
         (status = 200, description = "A new access token; the cookie is rotated", body = TokenResponse),
         (status = 401, description = "No session, or it has ended", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The request came from another site (`cross_site_request`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/refresh")]
@@ -88,13 +114,12 @@ pub async fn refresh(
     roster: web::Data<Roster>,
     settings: web::Data<HttpSettings>,
     req: HttpRequest,
+    ctx: Anonymous,
 ) -> Result<HttpResponse, ApiError> {
-    let token = req
-        .cookie(REFRESH_COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|v| !v.is_empty())
+    refuse_cross_site(&req, &settings)?;
+    let token = refresh_token(&req, &settings)
         .ok_or_else(|| ApiError::unauthenticated("No session: sign in first."))?;
-    match roster_domain::auth::refresh(&roster, &token).await {
+    match roster_domain::auth::refresh(&roster, &ctx.0, &token).await {
         Ok(session) => Ok(session_response(&settings, session)),
         Err(e) => {
             let mut res = actix_web::ResponseError::error_response(&ApiError::from(e));
@@ -105,19 +130,27 @@ pub async fn refresh(
 }
 
 /// Sign out: ends the session of the refresh cookie and clears it.
+///
+/// Access tokens of the session stop working at once. Requests from other
+/// sites are refused.
 #[utoipa::path(
     tag = "auth",
-    params(("roster_refresh" = Option<String>, Cookie, description = "The refresh token set by sign-in")),
-    responses((status = 204, description = "Signed out (also when there was no session)"))
+    params(("roster_refresh" = Option<String>, Cookie, description = "The refresh token set by sign-in (`__Host-roster_refresh` on HTTPS deployments)")),
+    responses(
+        (status = 204, description = "Signed out (also when there was no session)"),
+        (status = 403, description = "The request came from another site (`cross_site_request`)", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[post("/auth/logout")]
 pub async fn logout(
     roster: web::Data<Roster>,
     settings: web::Data<HttpSettings>,
     req: HttpRequest,
+    ctx: Anonymous,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(cookie) = req.cookie(REFRESH_COOKIE) {
-        roster_domain::auth::logout(&roster, cookie.value()).await?;
+    refuse_cross_site(&req, &settings)?;
+    if let Some(token) = refresh_token(&req, &settings) {
+        roster_domain::auth::logout(&roster, &ctx.0, &token).await?;
     }
     Ok(HttpResponse::NoContent()
         .cookie(refresh_cookie(&settings, String::new(), 0))
@@ -144,12 +177,11 @@ pub async fn me(
 /// Change your own password.
 ///
 /// Needs the current password (wrong ones are throttled like failed sign-ins).
-/// Every other session of the account ends; the one of this browser's refresh
-/// cookie goes on. Not possible while impersonating.
+/// Every other session of the account ends at once; the one of this access
+/// token goes on. Not possible while impersonating.
 #[utoipa::path(
     tag = "auth",
     security(("bearer" = [])),
-    params(("roster_refresh" = Option<String>, Cookie, description = "This browser's session, which is kept")),
     request_body = ChangePasswordRequest,
     responses(
         (status = 204, description = "The password is changed"),
@@ -166,16 +198,13 @@ pub async fn me(
 pub async fn change_password(
     roster: web::Data<Roster>,
     actor: Authenticated,
-    req: HttpRequest,
     body: crate::json::Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let keep = req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string());
     roster_domain::auth::change_password(
         &roster,
         &actor.0,
         &body.current_password,
         &body.new_password,
-        keep.as_deref(),
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())

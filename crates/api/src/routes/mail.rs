@@ -1,12 +1,11 @@
 //! Set-password links, password resets, and the emails of a user.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use roster_domain::Roster;
 use roster_types::{Email, EmailList, PasswordResetRequest, Problem, SetPasswordRequest};
 use uuid::Uuid;
 
-use super::HttpSettings;
-use crate::auth::{Authenticated, client_ip};
+use crate::auth::{Anonymous, Authenticated};
 use crate::error::ApiError;
 use crate::json::Json;
 
@@ -29,9 +28,11 @@ use crate::json::Json;
 #[post("/auth/password")]
 pub async fn set_password(
     roster: web::Data<Roster>,
+    ctx: Anonymous,
     body: Json<SetPasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    roster_domain::mail::set_password_with_token(&roster, &body.token, &body.password).await?;
+    roster_domain::mail::set_password_with_token(&roster, &ctx.0, &body.token, &body.password)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -53,12 +54,10 @@ pub async fn set_password(
 #[post("/auth/password-reset")]
 pub async fn request_reset(
     roster: web::Data<Roster>,
-    settings: web::Data<HttpSettings>,
-    req: HttpRequest,
+    ctx: Anonymous,
     body: Json<PasswordResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = client_ip(&req, settings.trust_proxy_headers);
-    roster_domain::mail::request_password_reset(&roster, &body.email, ip.as_deref()).await?;
+    roster_domain::mail::request_password_reset(&roster, &ctx.0, &body.email).await?;
     Ok(HttpResponse::Accepted().finish())
 }
 

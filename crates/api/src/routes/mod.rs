@@ -1,9 +1,11 @@
 //! Route handlers, one module per resource. Handlers are thin: extract, call one
 //! domain function, return a DTO.
 
+pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod mail;
+pub mod sessions;
 pub mod teams;
 pub mod user_teams;
 pub mod users;
@@ -13,8 +15,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Settings the handlers need beyond the domain's.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
+    /// Mark the refresh cookie `Secure`.
     pub secure_cookies: bool,
+    /// Name the refresh cookie `__Host-roster_refresh` (HTTPS deployments):
+    /// browsers then refuse it from subdomains and over plain HTTP.
+    pub host_prefixed_cookie: bool,
     pub trust_proxy_headers: bool,
+    /// `scheme://host[:port]` of the public URL, for the cross-site check.
+    pub public_origin: Option<String>,
 }
 
 /// Everything under `/api/v1`.
@@ -24,6 +32,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::logout)
         .service(auth::me)
         .service(auth::change_password)
+        .service(sessions::mine)
+        .service(sessions::end_mine)
+        .service(sessions::of_user)
+        .service(sessions::end_all)
+        .service(audit::list)
+        .service(audit::export_csv)
         .service(mail::set_password)
         .service(mail::request_reset)
         .service(mail::resend_invitation)

@@ -1,0 +1,373 @@
+//! The audit trail: append-only, written in the transaction of the change it
+//! records (a rolled-back change leaves no event), and read by admins.
+//!
+//! Refusals are recorded outside any transaction, since the operation they
+//! refuse writes nothing: see [`refusals`].
+
+use chrono::{DateTime, Utc};
+use roster_entity::audit_events;
+use roster_types::{AuditEvent, AuditEventList, AuditEventQuery, AuditOutcome, PageInfo};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::context::Context;
+use crate::{Error, Result, Roster};
+
+/// What an event is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub kind: &'static str,
+    pub id: String,
+    pub name: Option<String>,
+    /// The person it concerns, for their History.
+    pub subject_user: Option<Uuid>,
+}
+
+impl Target {
+    /// A person, named as they are now.
+    pub fn user(id: Uuid, name: impl Into<String>) -> Self {
+        Self {
+            kind: "user",
+            id: id.to_string(),
+            name: Some(name.into()),
+            subject_user: Some(id),
+        }
+    }
+
+    /// A person known only by id (a refusal, before anything was read).
+    pub fn user_id(id: Uuid) -> Self {
+        Self {
+            kind: "user",
+            id: id.to_string(),
+            name: None,
+            subject_user: Some(id),
+        }
+    }
+
+    pub fn team(id: Uuid, name: Option<String>) -> Self {
+        Self {
+            kind: "team",
+            id: id.to_string(),
+            name,
+            subject_user: None,
+        }
+    }
+
+    /// A person's membership of a team.
+    pub fn member(team_id: Uuid, team: &str, user_id: Uuid, user: &str) -> Self {
+        Self {
+            kind: "team_member",
+            id: format!("{team_id}/{user_id}"),
+            name: Some(format!("{user} in {team}")),
+            subject_user: Some(user_id),
+        }
+    }
+
+    /// A membership known only by its ids (a refusal, before anything was read).
+    pub fn membership(team_id: Uuid, user_id: Uuid) -> Self {
+        Self {
+            kind: "team_member",
+            id: format!("{team_id}/{user_id}"),
+            name: None,
+            subject_user: Some(user_id),
+        }
+    }
+
+    /// One of a person's sessions.
+    pub fn session(id: Uuid, user_id: Uuid) -> Self {
+        Self {
+            kind: "session",
+            id: id.to_string(),
+            name: None,
+            subject_user: Some(user_id),
+        }
+    }
+}
+
+/// One event, before it is written.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub action: &'static str,
+    pub outcome: AuditOutcome,
+    pub target: Option<Target>,
+    pub details: Value,
+}
+
+impl Event {
+    pub fn success(action: &'static str) -> Self {
+        Self {
+            action,
+            outcome: AuditOutcome::Success,
+            target: None,
+            details: json!({}),
+        }
+    }
+
+    pub fn refused(action: &'static str, reason: &str) -> Self {
+        Self {
+            action,
+            outcome: AuditOutcome::Refused,
+            target: None,
+            details: json!({ "reason": reason }),
+        }
+    }
+
+    pub fn target(mut self, target: Target) -> Self {
+        self.target = Some(target);
+        self
+    }
+
+    pub fn maybe_target(mut self, target: Option<Target>) -> Self {
+        self.target = target;
+        self
+    }
+
+    /// Adds the fields of `details` (an object) to the event's details.
+    pub fn details(mut self, details: Value) -> Self {
+        match (&mut self.details, details) {
+            (Value::Object(mine), Value::Object(more)) => mine.extend(more),
+            (mine, more) => *mine = more,
+        }
+        self
+    }
+}
+
+/// Writes `event` in `db`: pass the transaction of the change it records.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    roster: &Roster,
+    ctx: &Context,
+    event: Event,
+) -> Result<()> {
+    let (target_type, target_id, target_name, subject) = match event.target {
+        Some(t) => (Some(t.kind.to_string()), Some(t.id), t.name, t.subject_user),
+        None => (None, None, None, None),
+    };
+    audit_events::Entity::insert(audit_events::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        occurred_at: Set(roster.now()),
+        action: Set(event.action.to_string()),
+        outcome: Set(event.outcome.as_str().to_string()),
+        actor_id: Set(ctx.actor_id()),
+        actor_name: Set(ctx.actor_name()),
+        impersonator_id: Set(ctx.impersonator_id()),
+        session_id: Set(ctx.session_id),
+        target_type: Set(target_type),
+        target_id: Set(target_id),
+        target_name: Set(target_name),
+        subject_user_id: Set(subject),
+        request_id: Set(ctx.request.request_id.clone()),
+        ip: Set(ctx.request.ip.clone()),
+        user_agent: Set(ctx.request.user_agent.clone()),
+        details: Set(event.details),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Passes `result` through; a refusal (`Forbidden`) is recorded first, as
+/// `action` with outcome `refused` and the reason. The refused operation's
+/// transaction has been dropped by then, so the event stands alone.
+pub(crate) async fn refusals<T>(
+    roster: &Roster,
+    ctx: &Context,
+    action: &'static str,
+    target: Option<Target>,
+    result: Result<T>,
+) -> Result<T> {
+    if let Err(Error::Forbidden(reason)) = &result {
+        let event = Event::refused(action, reason).maybe_target(target);
+        if let Err(error) = record(&roster.db, roster, ctx, event).await {
+            tracing::error!(error = %error, action, "cannot record a refusal");
+        }
+    }
+    result
+}
+
+/// The changes between two values of a field, for `details.changes`.
+pub(crate) fn change(old: impl serde::Serialize, new: impl serde::Serialize) -> Value {
+    json!({ "old": old, "new": new })
+}
+
+fn to_dto(m: audit_events::Model) -> Result<AuditEvent> {
+    let outcome = AuditOutcome::parse(&m.outcome).ok_or_else(|| {
+        Error::internal(format!("audit event {} has outcome {:?}", m.id, m.outcome))
+    })?;
+    Ok(AuditEvent {
+        id: m.id,
+        occurred_at: m.occurred_at,
+        action: m.action,
+        outcome,
+        actor_id: m.actor_id,
+        actor_name: m.actor_name,
+        impersonator_id: m.impersonator_id,
+        session_id: m.session_id,
+        target_type: m.target_type,
+        target_id: m.target_id,
+        target_name: m.target_name,
+        request_id: m.request_id,
+        ip: m.ip,
+        user_agent: m.user_agent,
+        details: m.details,
+    })
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE prefix.
+fn like_prefix(prefix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+fn filtered(query: &AuditEventQuery) -> Select<audit_events::Entity> {
+    use audit_events::Column as C;
+    let mut select = audit_events::Entity::find();
+    if let Some(id) = query.actor_id {
+        select = select.filter(C::ActorId.eq(id));
+    }
+    if let Some(id) = query.target_user_id {
+        select = select.filter(C::SubjectUserId.eq(id));
+    }
+    if let Some(kind) = &query.target_type {
+        select = select.filter(C::TargetType.eq(kind.as_str()));
+    }
+    if let Some(id) = &query.target_id {
+        select = select.filter(C::TargetId.eq(id.as_str()));
+    }
+    if let Some(action) = &query.action {
+        select = if action.ends_with('.') {
+            select.filter(
+                Expr::col((audit_events::Entity, C::Action))
+                    .like(LikeExpr::new(like_prefix(action)).escape('\\')),
+            )
+        } else {
+            select.filter(C::Action.eq(action.as_str()))
+        };
+    }
+    if let Some(outcome) = query.outcome {
+        select = select.filter(C::Outcome.eq(outcome.as_str()));
+    }
+    if let Some(id) = query.session_id {
+        select = select.filter(C::SessionId.eq(id));
+    }
+    if let Some(id) = &query.request_id {
+        select = select.filter(C::RequestId.eq(id.as_str()));
+    }
+    if let Some(from) = query.from {
+        select = select.filter(C::OccurredAt.gte(from));
+    }
+    if let Some(to) = query.to {
+        select = select.filter(C::OccurredAt.lt(to));
+    }
+    select
+}
+
+fn newest_first(select: Select<audit_events::Entity>) -> Select<audit_events::Entity> {
+    select
+        .order_by(audit_events::Column::OccurredAt, Order::Desc)
+        .order_by(audit_events::Column::Id, Order::Desc)
+}
+
+/// Only admins read the trail.
+async fn require_reader(roster: &Roster, ctx: &Context, action: &'static str) -> Result<()> {
+    let allowed = ctx
+        .actor()
+        .and_then(|actor| actor.require_admin_for("only admins may read the audit trail"));
+    refusals(roster, ctx, action, None, allowed).await
+}
+
+/// `GET /audit-events`: one page, newest first.
+pub async fn list(
+    roster: &Roster,
+    ctx: &Context,
+    query: &AuditEventQuery,
+) -> Result<AuditEventList> {
+    require_reader(roster, ctx, "audit.listed").await?;
+    let page = Ord::max(query.page.unwrap_or(1), 1);
+    let per_page = query
+        .per_page
+        .unwrap_or(roster_types::DEFAULT_PER_PAGE)
+        .clamp(1, roster_types::MAX_PER_PAGE);
+    let select = filtered(query);
+    let total = select.clone().count(&roster.db).await?;
+    let rows = newest_first(select)
+        .offset(u64::from(page - 1) * u64::from(per_page))
+        .limit(u64::from(per_page))
+        .all(&roster.db)
+        .await?;
+    Ok(AuditEventList {
+        items: rows.into_iter().map(to_dto).collect::<Result<_>>()?,
+        page: PageInfo {
+            page,
+            per_page,
+            total,
+        },
+    })
+}
+
+/// Every matching event, newest first, read in batches (for the CSV export,
+/// which streams them). Built by [`export`], which checks the caller once.
+pub struct Export {
+    roster: Roster,
+    query: AuditEventQuery,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    done: bool,
+}
+
+/// How many rows one batch of an export reads.
+const EXPORT_BATCH: u64 = 1000;
+
+impl Export {
+    /// The next batch; empty at the end.
+    pub async fn next_batch(&mut self) -> Result<Vec<AuditEvent>> {
+        use audit_events::Column as C;
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let mut select = filtered(&self.query);
+        // Keyset pagination: strictly older than the last row sent.
+        if let Some((at, id)) = self.after {
+            select = select.filter(
+                Condition::any()
+                    .add(C::OccurredAt.lt(at))
+                    .add(Condition::all().add(C::OccurredAt.eq(at)).add(C::Id.lt(id))),
+            );
+        }
+        let rows = newest_first(select)
+            .limit(EXPORT_BATCH)
+            .all(&self.roster.db)
+            .await?;
+        if (rows.len() as u64) < EXPORT_BATCH {
+            self.done = true;
+        }
+        self.after = rows.last().map(|r| (r.occurred_at, r.id));
+        rows.into_iter().map(to_dto).collect()
+    }
+}
+
+/// `GET /audit-events.csv`: checks the caller, then hands out the batches.
+pub async fn export(roster: &Roster, ctx: &Context, query: &AuditEventQuery) -> Result<Export> {
+    require_reader(roster, ctx, "audit.exported").await?;
+    Ok(Export {
+        roster: roster.clone(),
+        query: AuditEventQuery {
+            page: None,
+            per_page: None,
+            ..query.clone()
+        },
+        after: None,
+        done: false,
+    })
+}
