@@ -12,16 +12,18 @@ use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use leptos::prelude::*;
 use roster_types::{
-    AddTeamMemberRequest, ChangePasswordRequest, CreateTeamRequest, CreateUserRequest, Email,
-    EmailList, LoginRequest, Me, PasswordResetRequest, Problem, SetPasswordRequest, Team,
-    TeamAssignment, TeamList, TeamListQuery, TeamMember, TeamMemberList, TokenResponse,
-    UpdateTeamMembershipRequest, UpdateTeamRequest, UpdateUserRequest, User, UserList,
-    UserListQuery, UserTeam, UserTeamList,
+    AddTeamMemberRequest, AuditEventList, AuditEventQuery, ChangePasswordRequest,
+    CreateTeamRequest, CreateUserRequest, Email, EmailList, LoginRequest, Me, PasswordResetRequest,
+    Problem, SessionList, SetPasswordRequest, Team, TeamAssignment, TeamList, TeamListQuery,
+    TeamMember, TeamMemberList, TokenResponse, UpdateTeamMembershipRequest, UpdateTeamRequest,
+    UpdateUserRequest, User, UserList, UserListQuery, UserTeam, UserTeamList,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
-use web_sys::{AbortController, AbortSignal};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, Blob};
 
 use crate::session::Session;
 
@@ -179,6 +181,22 @@ async fn read_empty(response: Response) -> Result<(), ApiError> {
     } else {
         Err(ApiError::from_response(response).await)
     }
+}
+
+/// Takes a 2xx body as it is (a file to save), or the error body as a problem.
+async fn read_blob(response: Response) -> Result<Blob, ApiError> {
+    if !response.ok() {
+        return Err(ApiError::from_response(response).await);
+    }
+    let raw: web_sys::Response = response.into();
+    let promise = raw.blob().map_err(|_| ApiError::Unreadable)?;
+    let body = JsFuture::from(promise).await.map_err(|error| {
+        match error.dyn_ref::<web_sys::DomException>() {
+            Some(e) if e.name() == "AbortError" => ApiError::Aborted,
+            _ => ApiError::Network,
+        }
+    })?;
+    body.dyn_into::<Blob>().map_err(|_| ApiError::Unreadable)
 }
 
 /// `query` as URL query pairs, leaving out the absent ones.
@@ -566,6 +584,82 @@ impl Api {
         let body = to_json(request)?;
         read(
             self.call(Method::POST, &path, &[], Some(body), None, None)
+                .await?,
+        )
+        .await
+    }
+
+    /// The signed-in person's own live sessions, most recently used first.
+    pub async fn list_my_sessions(
+        &self,
+        abort: Option<&AbortSignal>,
+    ) -> Result<SessionList, ApiError> {
+        read(
+            self.call(Method::GET, "/auth/sessions", &[], None, None, abort)
+                .await?,
+        )
+        .await
+    }
+
+    /// Signs one of the signed-in person's own sessions out (another browser or
+    /// device; this one signs out with [`Api::logout`]).
+    pub async fn revoke_my_session(&self, session_id: Uuid) -> Result<(), ApiError> {
+        let path = format!("/auth/sessions/{session_id}");
+        read_empty(
+            self.call(Method::DELETE, &path, &[], None, None, None)
+                .await?,
+        )
+        .await
+    }
+
+    /// Another person's live sessions (admins, and managers of that person).
+    pub async fn list_user_sessions(
+        &self,
+        id: Uuid,
+        abort: Option<&AbortSignal>,
+    ) -> Result<SessionList, ApiError> {
+        let path = format!("/users/{id}/sessions");
+        read(
+            self.call(Method::GET, &path, &[], None, None, abort)
+                .await?,
+        )
+        .await
+    }
+
+    /// Signs a person out everywhere: every session of theirs ends.
+    pub async fn revoke_user_sessions(&self, id: Uuid) -> Result<(), ApiError> {
+        let path = format!("/users/{id}/sessions");
+        read_empty(
+            self.call(Method::DELETE, &path, &[], None, None, None)
+                .await?,
+        )
+        .await
+    }
+
+    /// A page of the audit trail, newest first (admins only).
+    pub async fn list_audit_events(
+        &self,
+        query: &AuditEventQuery,
+        abort: Option<&AbortSignal>,
+    ) -> Result<AuditEventList, ApiError> {
+        let pairs = query_pairs(query)?;
+        read(
+            self.call(Method::GET, "/audit-events", &pairs, None, None, abort)
+                .await?,
+        )
+        .await
+    }
+
+    /// The audit events matching `query`'s filters as a CSV file, to save. Sent
+    /// through here rather than a plain link because a link cannot carry the
+    /// access token.
+    pub async fn download_audit_events_csv(
+        &self,
+        query: &AuditEventQuery,
+    ) -> Result<Blob, ApiError> {
+        let pairs = query_pairs(query)?;
+        read_blob(
+            self.call(Method::GET, "/audit-events.csv", &pairs, None, None, None)
                 .await?,
         )
         .await

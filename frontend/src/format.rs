@@ -14,6 +14,15 @@ pub fn local_date_time(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// Date and time to the second in the browser's time zone, with the zone's
+/// offset, e.g. `14 Mar 2026, 09:05:07 +01:00`: for records such as the audit
+/// trail, where the order of nearby events matters.
+pub fn local_timestamp(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Local)
+        .format("%-d %b %Y, %H:%M:%S %:z")
+        .to_string()
+}
+
 /// `count` followed by the right form of `noun`, e.g. `1 user`, `42 users`.
 pub fn count_of(count: u64, singular: &str, plural: &str) -> String {
     if count == 1 {

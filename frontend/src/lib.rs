@@ -2,10 +2,11 @@
 //!
 //! `api` is the only module that talks HTTP; `session` holds who is signed in;
 //! `routes` names every path; `pages` are screens and `components` the pieces
-//! they share.
+//! they share; `download` saves fetched files.
 
 pub mod api;
 pub mod components;
+pub mod download;
 pub mod format;
 pub mod pages;
 pub mod routes;
@@ -16,6 +17,7 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{ParamSegment, StaticSegment};
 
 use crate::components::shell::Shell;
+use crate::pages::audit::AuditPage;
 use crate::pages::forgot_password::ForgotPasswordPage;
 use crate::pages::set_password::SetPasswordPage;
 use crate::pages::teams::{TeamsPage, detail::TeamDetailPage};
@@ -72,6 +74,7 @@ pub fn App() -> impl IntoView {
                         path=(StaticSegment(Page::Teams.segment()), ParamSegment("id"))
                         view=TeamDetailPage
                     />
+                    <Route path=StaticSegment(Page::Audit.segment()) view=AuditPage />
                     <Route path=StaticSegment("") view=Home />
                 </ParentRoute>
             </Routes>

@@ -13,15 +13,19 @@ pub enum UserTab {
     Enrollments,
     Quizzes,
     Teams,
+    /// The audit trail about this person (admins only). Not last, so the first
+    /// and last tabs (Home, End) are the same whoever is looking.
+    History,
     Groups,
 }
 
 impl UserTab {
-    pub const ALL: [UserTab; 5] = [
+    pub const ALL: [UserTab; 6] = [
         UserTab::Profile,
         UserTab::Enrollments,
         UserTab::Quizzes,
         UserTab::Teams,
+        UserTab::History,
         UserTab::Groups,
     ];
 
@@ -32,6 +36,7 @@ impl UserTab {
             UserTab::Enrollments => "enrollments",
             UserTab::Quizzes => "quizzes",
             UserTab::Teams => "teams",
+            UserTab::History => "history",
             UserTab::Groups => "groups",
         }
     }
@@ -43,6 +48,7 @@ impl UserTab {
             UserTab::Enrollments => "Enrollments",
             UserTab::Quizzes => "Quizzes",
             UserTab::Teams => "Teams",
+            UserTab::History => "History",
             UserTab::Groups => "Groups",
         }
     }
@@ -70,6 +76,8 @@ pub enum Page {
     Teams,
     /// One team and its members.
     Team(Uuid),
+    /// The audit trail, with its filters in the query string (admins only).
+    Audit,
 }
 
 impl Page {
@@ -81,6 +89,7 @@ impl Page {
             Page::ForgotPassword => "forgot-password",
             Page::Users | Page::User(..) => "users",
             Page::Teams | Page::Team(_) => "teams",
+            Page::Audit => "audit",
         }
     }
 
@@ -94,9 +103,12 @@ impl Page {
 impl fmt::Display for Page {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Page::Login | Page::SetPassword | Page::ForgotPassword | Page::Users | Page::Teams => {
-                write!(f, "/{}", self.segment())
-            }
+            Page::Login
+            | Page::SetPassword
+            | Page::ForgotPassword
+            | Page::Users
+            | Page::Teams
+            | Page::Audit => write!(f, "/{}", self.segment()),
             Page::User(id, tab) => write!(f, "/{}/{id}/{}", self.segment(), tab.slug()),
             Page::Team(id) => write!(f, "/{}/{id}", self.segment()),
         }
@@ -148,6 +160,10 @@ mod tests {
         assert_eq!(Page::Login.to_string(), "/login");
         assert_eq!(Page::Users.with_query("?page=2"), "/users?page=2");
         assert_eq!(Page::Teams.to_string(), "/teams");
+        assert_eq!(
+            Page::Audit.with_query("?action=user."),
+            "/audit?action=user."
+        );
         assert_eq!(Page::SetPassword.to_string(), "/set-password");
         assert_eq!(Page::ForgotPassword.to_string(), "/forgot-password");
         let id = Uuid::nil();

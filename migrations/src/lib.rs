@@ -11,6 +11,7 @@ mod m20261125_000005_create_outbox_and_one_time_tokens;
 mod m20261201_000006_widen_sort_keys;
 mod m20261201_000007_add_outbox_last_attempt_at;
 mod m20261201_000008_create_sessions_and_audit_events;
+mod m20261201_000009_create_jobs;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_widen_sort_keys::Migration),
             Box::new(m20261201_000007_add_outbox_last_attempt_at::Migration),
             Box::new(m20261201_000008_create_sessions_and_audit_events::Migration),
+            Box::new(m20261201_000009_create_jobs::Migration),
         ]
     }
 }

@@ -433,6 +433,18 @@ pub fn skip(what: &str, why: &str, require_env: &str) {
         panic!("{what} cannot run ({why}) but {require_env} is set");
     }
     eprintln!("\n*** SKIPPED: {what}: {why}. Set {require_env}=1 to make this a failure. ***\n");
+    // `cargo xtask test` lists every skip at the end (the harness hides the
+    // output of passing tests).
+    if let Some(log) = std::env::var_os("ROSTER_SKIP_LOG") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+        {
+            let _ = writeln!(f, "{what}: {why}");
+        }
+    }
 }
 
 /// Points the app's mail at an SMTP server on `127.0.0.1:port`, without TLS.

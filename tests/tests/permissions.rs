@@ -90,6 +90,9 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
             [401, 403, 204, 404, 204],
         ),
         ("GET /api/v1/audit-events", [401, 403, 403, 403, 200]),
+        ("GET /api/v1/jobs", [401, 403, 403, 403, 200]),
+        // The id is a person's, not a job's: nobody finds it.
+        ("GET /api/v1/jobs/{id}", [401, 404, 404, 404, 404]),
         ("GET /api/v1/audit-events.csv", [401, 403, 403, 403, 200]),
         ("GET /api/v1/teams", [401, 403, 200, 200, 200]),
         ("POST /api/v1/teams", [401, 403, 403, 403, 201]),

@@ -70,7 +70,43 @@ fn postgres_url() -> Option<String> {
         .filter(|u| u.starts_with("postgres"))
 }
 
+/// Where the tests note what they skipped (`roster_tests::skip`), so that the
+/// summary can say so: the harness hides the output of passing tests.
+fn skip_log(root: &Path) -> PathBuf {
+    root.join("target").join("skipped-tests.txt")
+}
+
 fn test(root: &Path, extra: &[String]) -> Result<()> {
+    let skips = skip_log(root);
+    let _ = std::fs::remove_file(&skips);
+    let require_postgres = std::env::var_os("ROSTER_REQUIRE_POSTGRES").is_some();
+    if require_postgres && postgres_url().is_none() {
+        bail!(
+            "ROSTER_REQUIRE_POSTGRES is set but DATABASE_URL names no PostgreSQL \
+             (set DATABASE_URL=postgres://user@host:5432/postgres)"
+        );
+    }
+    let result = run_tests(root, extra, &skips);
+    summarise_skips(&skips);
+    result
+}
+
+fn summarise_skips(skips: &Path) {
+    let noted = std::fs::read_to_string(skips).unwrap_or_default();
+    let mut lines: Vec<&str> = noted.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    println!("\n=== skipped ===");
+    if lines.is_empty() {
+        println!("nothing was skipped");
+    } else {
+        for line in lines {
+            println!("*** SKIPPED: {line} ***");
+        }
+    }
+}
+
+fn run_tests(root: &Path, extra: &[String], skips: &Path) -> Result<()> {
     spa::build_spa(root)?;
     println!("\n=== SPA unit tests (native) ===");
     let mut frontend = cargo();
@@ -85,6 +121,7 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
         .current_dir(root)
         .args(["test", "--workspace", "--exclude", "roster-frontend"])
         .args(extra)
+        .env("ROSTER_SKIP_LOG", skips)
         .env_remove("DATABASE_URL")
         .env_remove("ROSTER_REQUIRE_POSTGRES");
     run(&mut sqlite)?;
@@ -96,18 +133,28 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
             pg.current_dir(root)
                 .args(["test", "--workspace", "--exclude", "roster-frontend"])
                 .args(extra)
+                .env("ROSTER_SKIP_LOG", skips)
                 .env("DATABASE_URL", url);
             run(&mut pg)?;
         }
         None => {
-            eprintln!(
-                "\n*** SKIPPED: the PostgreSQL run of the tests. Set \
+            let what = "the PostgreSQL run of the tests: set \
                  DATABASE_URL=postgres://user@host:5432/postgres (a role that may CREATE DATABASE) \
-                 to run every API test on PostgreSQL too. ***\n"
-            );
+                 to run every API test on PostgreSQL too";
+            eprintln!("\n*** SKIPPED: {what}. ***\n");
+            let _ = append_line(skips, what);
         }
     }
     Ok(())
+}
+
+fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    writeln!(f, "{line}")
 }
 
 fn main() -> Result<()> {

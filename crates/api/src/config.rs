@@ -115,8 +115,17 @@ pub struct Config {
     pub mail_retry_base_secs: u64,
     /// Attempts before an email is given up.
     pub mail_max_attempts: i32,
-    /// Milliseconds the outbox worker waits when nothing is due.
+    /// Milliseconds the job runner waits between looks for due work.
     pub mail_poll_ms: u64,
+    /// Seconds a job's claim holds without a heartbeat (it is renewed every
+    /// third of that while the job runs).
+    pub job_lease_secs: u64,
+    /// Jobs one instance runs at once.
+    pub job_concurrency: usize,
+    /// Seconds running jobs get to reach a safe point on shutdown.
+    pub shutdown_grace_secs: u64,
+    /// Seconds between housekeeping runs (across all instances).
+    pub housekeeping_every_secs: u64,
 }
 
 impl Default for Config {
@@ -155,6 +164,10 @@ impl Default for Config {
             mail_retry_base_secs: 30,
             mail_max_attempts: 8,
             mail_poll_ms: 1000,
+            job_lease_secs: 60,
+            job_concurrency: 4,
+            shutdown_grace_secs: 20,
+            housekeeping_every_secs: 10 * 60,
         }
     }
 }

@@ -26,6 +26,7 @@ use crate::routes;
         (name = "users", description = "The people of the school"),
         (name = "teams", description = "Teams and who belongs to them"),
         (name = "audit", description = "The audit trail: every change, sign-in and refusal"),
+        (name = "jobs", description = "Background work: status, progress, result"),
         (name = "health", description = "Probes for load balancers"),
     )
 )]

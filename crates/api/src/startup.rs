@@ -38,8 +38,8 @@ pub struct Application {
     server: Server,
     roster: Roster,
     info: StartupInfo,
-    /// The outbox worker and the housekeeping, stopped with the server.
-    background: Vec<tokio::task::JoinHandle<()>>,
+    /// The background job runner, stopped (gracefully) after the server.
+    runner: roster_domain::jobs::Runner,
 }
 
 /// Connects to the configured database and applies migrations.
@@ -251,16 +251,21 @@ impl Application {
         let roster = roster_for(&config, db, clock)?;
         roster.warm_up().await?;
         let (mailer, from, mail) = mailer_for(&config)?;
-        let housekeeping = tokio::spawn(roster_domain::maintenance::run(
+        let runner = roster_domain::jobs::Runner::start(
             roster.clone(),
-            Duration::from_secs(10 * 60),
-        ));
-        let mail_worker = tokio::spawn(roster_domain::mail::run_worker(
-            roster.clone(),
-            mailer,
-            from,
-            Duration::from_millis(config.mail_poll_ms.max(10)),
-        ));
+            roster_domain::background::registry(
+                mailer,
+                from,
+                Duration::from_secs(config.housekeeping_every_secs.max(1)),
+            ),
+            roster_domain::jobs::RunnerSettings {
+                poll: Duration::from_millis(config.mail_poll_ms.max(10)),
+                lease: Duration::from_secs(config.job_lease_secs.max(1)),
+                concurrency: config.job_concurrency.max(1),
+                shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
+                ..Default::default()
+            },
+        );
         let admin = roster_domain::users::ensure_admin(
             &roster,
             &roster_domain::Context::system("start-up"),
@@ -391,7 +396,7 @@ impl Application {
             server,
             roster,
             info,
-            background: vec![mail_worker, housekeeping],
+            runner,
         })
     }
 
@@ -412,14 +417,13 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until the server is stopped (a signal, or [`Self::handle`]); then
-    /// the outbox worker and the housekeeping stop too. A message it was sending stays claimed
-    /// until the claim runs out, and is sent by whichever instance comes next.
+    /// Serves until the server is stopped (SIGTERM, Ctrl-C, or [`Self::handle`]):
+    /// in-flight requests finish first. Then the job runner stops claiming,
+    /// lets running jobs reach a safe point within the grace period, and gives
+    /// the leases of the rest back for another instance to take.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        for task in self.background {
-            task.abort();
-        }
+        self.runner.shutdown().await;
         result
     }
 }

@@ -7,6 +7,7 @@
 mod access;
 pub mod actor;
 pub mod auth;
+pub mod background;
 pub mod clock;
 pub mod db;
 pub mod error;
@@ -27,8 +28,8 @@ use std::time::Duration;
 pub use actor::Actor;
 pub use clock::{Clock, SystemClock};
 pub use error::{Error, Result};
-pub use platform::audit;
 pub use platform::context::{Context, Principal, RequestInfo};
+pub use platform::{audit, jobs};
 
 /// Settings of sign-in and sessions.
 #[derive(Clone)]

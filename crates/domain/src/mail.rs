@@ -269,6 +269,7 @@ pub(crate) async fn queue_link_email(
     }
     .insert(db)
     .await?;
+    crate::background::wake_mail(db, roster, ctx).await?;
     let action = match template {
         EmailTemplate::Welcome => "user.invitation_sent",
         EmailTemplate::PasswordReset => "user.password_reset_sent",
@@ -401,23 +402,28 @@ pub async fn request_password_reset(roster: &Roster, ctx: &Context, email: &str)
             return Err(count.refused(now));
         }
     }
-    // The lookup and the queueing happen after the answer, so a known address
-    // does not take measurably longer to answer than an unknown one. Should
-    // this instance stop in between, the person simply asks again.
-    let roster = roster.clone();
-    let ctx = ctx.clone();
-    tokio::spawn(async move {
-        if let Err(error) = queue_reset_for(&roster, &ctx, &email).await {
-            tracing::error!(error = %error, "password reset email not queued");
-        }
-    });
+    // The lookup and the queueing happen in a job, after the answer, so a
+    // known address does not take measurably longer to answer than an unknown
+    // one; the job survives a restart.
+    let txn = roster.write_txn().await?;
+    crate::jobs::enqueue(
+        &txn,
+        roster,
+        ctx,
+        crate::jobs::NewJob::new(
+            crate::background::PASSWORD_RESET_FOLLOW_UP,
+            serde_json::json!({ "email": email }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 
 /// Queues the link a "Forgot password?" asks for, if the address belongs to an
 /// account that may have one: a reset link, or the invitation again for
 /// someone who never chose a password.
-async fn queue_reset_for(roster: &Roster, ctx: &Context, email: &str) -> Result<()> {
+pub(crate) async fn queue_reset_for(roster: &Roster, ctx: &Context, email: &str) -> Result<()> {
     let found = users::Entity::find()
         .filter(users::Column::Email.eq(email))
         .one(&roster.db)
@@ -811,38 +817,6 @@ fn build_message(from: &Mailbox, m: &outbox::Model) -> std::result::Result<Messa
             m.html_body.clone(),
         ))
         .map_err(|e| e.to_string())
-}
-
-/// Runs `deliver_due` forever, pausing when nothing is due. A panic in one
-/// round is logged and the worker goes on: the outbox must not stop silently.
-pub async fn run_worker(roster: Roster, mailer: Mailer, from: Mailbox, idle: Duration) {
-    /// Aborts the round in flight when the worker itself is stopped.
-    struct Round(tokio::task::JoinHandle<Result<usize>>);
-    impl Drop for Round {
-        fn drop(&mut self) {
-            self.0.abort();
-        }
-    }
-    loop {
-        let mut round = {
-            let (roster, mailer, from) = (roster.clone(), mailer.clone(), from.clone());
-            Round(tokio::spawn(async move {
-                deliver_due(&roster, &mailer, &from, 20).await
-            }))
-        };
-        match (&mut round.0).await {
-            Ok(Ok(0)) => tokio::time::sleep(idle).await,
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "outbox worker failed; retrying");
-                tokio::time::sleep(idle * 4).await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "outbox worker panicked; retrying");
-                tokio::time::sleep(idle * 4).await;
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -2,9 +2,8 @@
 //! without bound: throttle counters whose window has passed, refresh tokens
 //! and sessions that ended a day ago, and emailed links a month past their expiry (kept
 //! that long so an old link still says "expired" rather than "not valid").
-//! Every instance runs it; deleting what is stale twice does no harm.
-
-use std::time::Duration;
+//! It runs as the recurring `housekeeping` job, once per interval across all
+//! instances.
 
 use roster_entity::{one_time_tokens, refresh_tokens, sessions};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -56,24 +55,4 @@ pub async fn sweep(roster: &Roster) -> Result<Swept> {
         links,
         sessions,
     })
-}
-
-/// Sweeps every `every`, forever.
-pub async fn run(roster: Roster, every: Duration) {
-    loop {
-        tokio::time::sleep(every).await;
-        match sweep(&roster).await {
-            Ok(swept) if swept != Swept::default() => {
-                tracing::info!(
-                    throttle_counters = swept.throttle_counters,
-                    refresh_tokens = swept.refresh_tokens,
-                    links = swept.links,
-                    sessions = swept.sessions,
-                    "stale rows removed"
-                );
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "housekeeping failed; trying again later"),
-        }
-    }
 }

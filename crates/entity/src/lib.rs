@@ -3,6 +3,8 @@
 
 pub mod audit_events;
 pub mod auth_throttle;
+pub mod job_schedules;
+pub mod jobs;
 pub mod one_time_tokens;
 pub mod outbox;
 pub mod refresh_tokens;

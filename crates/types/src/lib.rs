@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod jobs;
 pub mod mail;
 pub mod problem;
 pub mod teams;
@@ -14,6 +15,7 @@ pub mod validate;
 
 pub use audit::*;
 pub use auth::*;
+pub use jobs::*;
 pub use mail::*;
 pub use problem::*;
 pub use teams::*;

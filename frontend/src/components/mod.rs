@@ -1,7 +1,8 @@
 //! Pieces the pages share: the signed-in shell, form fields, the modal dialog,
-//! sortable table headers, pagination, the notice banner, link tabs, the search
-//! box and the status badge.
+//! the data table with its sortable headers and pagination, the notice banner,
+//! link tabs, the search box and the status badge.
 
+pub mod data_table;
 pub mod dialog;
 pub mod form_field;
 pub mod notice;

@@ -1,5 +1,5 @@
 //! The frame around every signed-in screen: header with the product name, the
-//! user and "Sign out". Guards its child routes: nobody signed in means a
+//! main navigation (what the signed-in person may open), the user and "Sign out". Guards its child routes: nobody signed in means a
 //! redirect to the sign-in page.
 
 use leptos::prelude::*;
@@ -100,6 +100,11 @@ fn SignedInFrame() -> impl IntoView {
                     >
                         <A href=Page::Users.to_string()>"Users"</A>
                         <A href=Page::Teams.to_string()>"Teams"</A>
+                        <Show when=move || session.is_admin()>
+                            <A href=Page::Audit.to_string() attr:id="nav-audit">
+                                "Audit"
+                            </A>
+                        </Show>
                     </Show>
                 </nav>
                 <div class="account">

@@ -10,7 +10,9 @@ pub enum SortDirection {
 }
 
 impl SortDirection {
-    fn aria(direction: Option<SortDirection>) -> &'static str {
+    /// The `aria-sort` value of a column sorted `direction` (`None`: not sorted
+    /// by it).
+    pub fn aria(direction: Option<SortDirection>) -> &'static str {
         match direction {
             Some(SortDirection::Ascending) => "ascending",
             Some(SortDirection::Descending) => "descending",

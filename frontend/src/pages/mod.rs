@@ -1,5 +1,6 @@
 //! The screens of the app, one module per route.
 
+pub mod audit;
 pub mod forgot_password;
 pub mod login;
 pub mod not_found;

@@ -22,6 +22,7 @@ fn query(req: &HttpRequest) -> Result<AuditEventQuery, ApiError> {
 /// `target_user_id` finds the events about one person, their memberships
 /// included.
 #[utoipa::path(
+    operation_id = "list_audit_events",
     tag = "audit",
     security(("bearer" = [])),
     params(AuditEventQuery),
@@ -116,6 +117,7 @@ fn csv_bytes(records: &[[String; 15]], header: bool) -> Result<Bytes, ApiError> 
 /// Every matching event, newest first; cells that a spreadsheet would take for
 /// a formula start with `'`.
 #[utoipa::path(
+    operation_id = "export_audit_events_csv",
     tag = "audit",
     security(("bearer" = [])),
     params(AuditEventQuery),

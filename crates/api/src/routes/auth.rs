@@ -69,6 +69,7 @@ fn session_response(settings: &HttpSettings, session: Session) -> HttpResponse {
 /// unknown email and a wrong password get the same answer; repeated failures for
 /// one email or client address are throttled with 429 and `Retry-After`.
 #[utoipa::path(
+    operation_id = "sign_in",
     tag = "auth",
     request_body = LoginRequest,
     responses(
@@ -101,6 +102,7 @@ pub async fn login(
 /// after sign-in however often it is refreshed. Requests from other sites
 /// (`Sec-Fetch-Site: cross-site`, or a foreign `Origin`) are refused.
 #[utoipa::path(
+    operation_id = "refresh_session",
     tag = "auth",
     params(("roster_refresh" = Option<String>, Cookie, description = "The refresh token set by sign-in (`__Host-roster_refresh` on HTTPS deployments)")),
     responses(
@@ -134,6 +136,7 @@ pub async fn refresh(
 /// Access tokens of the session stop working at once. Requests from other
 /// sites are refused.
 #[utoipa::path(
+    operation_id = "sign_out",
     tag = "auth",
     params(("roster_refresh" = Option<String>, Cookie, description = "The refresh token set by sign-in (`__Host-roster_refresh` on HTTPS deployments)")),
     responses(
@@ -159,6 +162,7 @@ pub async fn logout(
 
 /// The signed-in user, and the admin impersonating them if any.
 #[utoipa::path(
+    operation_id = "get_me",
     tag = "auth",
     security(("bearer" = [])),
     responses(
@@ -180,6 +184,7 @@ pub async fn me(
 /// Every other session of the account ends at once; the one of this access
 /// token goes on. Not possible while impersonating.
 #[utoipa::path(
+    operation_id = "change_my_password",
     tag = "auth",
     security(("bearer" = [])),
     request_body = ChangePasswordRequest,

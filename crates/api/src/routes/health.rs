@@ -16,7 +16,7 @@ pub struct Health {
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(tag = "health", responses((status = 200, description = "The process is alive", body = Health)))]
+#[utoipa::path(operation_id = "healthz", tag = "health", responses((status = 200, description = "The process is alive", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
@@ -24,6 +24,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// Readiness: the database answers.
 #[utoipa::path(
+    operation_id = "readyz",
     tag = "health",
     responses(
         (status = 200, description = "Ready to serve", body = Health),

@@ -14,6 +14,7 @@ use crate::json::Json;
 /// Works once per link. Activates an invited account, retires the user's other
 /// links and ends their sessions.
 #[utoipa::path(
+    operation_id = "set_password_from_link",
     tag = "auth",
     request_body = SetPasswordRequest,
     responses(
@@ -41,6 +42,7 @@ pub async fn set_password(
 /// Answers 202 whether or not the address belongs to anyone. Throttled per
 /// address and per client.
 #[utoipa::path(
+    operation_id = "request_password_reset",
     tag = "auth",
     request_body = PasswordResetRequest,
     responses(
@@ -63,6 +65,7 @@ pub async fn request_reset(
 
 /// Send a fresh welcome link to an invited user; older links stop working.
 #[utoipa::path(
+    operation_id = "resend_invitation",
     tag = "users",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),
@@ -86,6 +89,7 @@ pub async fn resend_invitation(
 
 /// Send a password-reset link (valid one hour by default).
 #[utoipa::path(
+    operation_id = "send_password_reset",
     tag = "users",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),
@@ -109,6 +113,7 @@ pub async fn send_reset(
 
 /// The latest emails of a user and what became of them.
 #[utoipa::path(
+    operation_id = "list_user_emails",
     tag = "users",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),

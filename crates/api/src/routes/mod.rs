@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod health;
+pub mod jobs;
 pub mod mail;
 pub mod sessions;
 pub mod teams;
@@ -38,6 +39,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(sessions::end_all)
         .service(audit::list)
         .service(audit::export_csv)
+        .service(jobs::list)
+        .service(jobs::get)
         .service(mail::set_password)
         .service(mail::request_reset)
         .service(mail::resend_invitation)

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 /// One per sign-in (a browser or a device); `current` marks the one of this
 /// access token.
 #[utoipa::path(
+    operation_id = "list_my_sessions",
     tag = "auth",
     security(("bearer" = [])),
     responses(
@@ -34,6 +35,7 @@ pub async fn mine(
 ///
 /// Its access tokens stop working at once and it cannot be refreshed.
 #[utoipa::path(
+    operation_id = "end_my_session",
     tag = "auth",
     security(("bearer" = [])),
     params(("session_id" = Uuid, Path, description = "The session's id")),
@@ -55,6 +57,7 @@ pub async fn end_mine(
 
 /// A person's live sessions (admins; managers for the people they look after).
 #[utoipa::path(
+    operation_id = "list_user_sessions",
     tag = "users",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),
@@ -78,6 +81,7 @@ pub async fn of_user(
 
 /// Sign a person out everywhere: every session of theirs ends at once.
 #[utoipa::path(
+    operation_id = "end_user_sessions",
     tag = "users",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),

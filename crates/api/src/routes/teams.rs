@@ -16,6 +16,7 @@ use crate::error::ApiError;
 ///
 /// Admins see every team; managers see the teams they manage.
 #[utoipa::path(
+    operation_id = "list_teams",
     tag = "teams",
     security(("bearer" = [])),
     params(TeamListQuery),
@@ -42,6 +43,7 @@ pub async fn list(
 
 /// Create a team (admins).
 #[utoipa::path(
+    operation_id = "create_team",
     tag = "teams",
     security(("bearer" = [])),
     request_body = CreateTeamRequest,
@@ -69,6 +71,7 @@ pub async fn create(
 
 /// Get a team.
 #[utoipa::path(
+    operation_id = "get_team",
     tag = "teams",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The team's id")),
@@ -92,6 +95,7 @@ pub async fn get(
 
 /// Rename or describe a team (admins).
 #[utoipa::path(
+    operation_id = "update_team",
     tag = "teams",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The team's id")),
@@ -121,6 +125,7 @@ pub async fn update(
 
 /// Delete a team (admins). Its memberships go; the people stay.
 #[utoipa::path(
+    operation_id = "delete_team",
     tag = "teams",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The team's id")),
@@ -143,6 +148,7 @@ pub async fn delete(
 
 /// The members of a team, managers first.
 #[utoipa::path(
+    operation_id = "list_team_members",
     tag = "teams",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The team's id")),
@@ -166,6 +172,7 @@ pub async fn members(
 
 /// Add someone to a team. Managers may add people they already manage, as members.
 #[utoipa::path(
+    operation_id = "add_team_member",
     tag = "teams",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The team's id")),

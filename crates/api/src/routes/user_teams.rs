@@ -10,6 +10,7 @@ use crate::error::ApiError;
 
 /// The teams a user belongs to, with their role in each.
 #[utoipa::path(
+    operation_id = "list_user_teams",
     tag = "teams",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),
@@ -33,6 +34,7 @@ pub async fn list(
 
 /// Add a user to a team with a role.
 #[utoipa::path(
+    operation_id = "add_user_to_team",
     tag = "teams",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),
@@ -62,6 +64,7 @@ pub async fn add(
 
 /// Change a user's role in a team.
 #[utoipa::path(
+    operation_id = "change_team_role",
     tag = "teams",
     security(("bearer" = [])),
     params(
@@ -94,6 +97,7 @@ pub async fn change_role(
 
 /// Remove a user from a team.
 #[utoipa::path(
+    operation_id = "remove_user_from_team",
     tag = "teams",
     security(("bearer" = [])),
     params(

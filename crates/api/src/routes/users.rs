@@ -39,6 +39,7 @@ fn if_match_version(req: &HttpRequest) -> Option<i32> {
 /// name or email. Admins see everyone; managers the members of the teams they
 /// manage (totals included); learners may not list users.
 #[utoipa::path(
+    operation_id = "list_users",
     tag = "users",
     security(("bearer" = [])),
     params(UserListQuery),
@@ -68,6 +69,7 @@ pub async fn list(
 /// The user starts `invited`. The email is trimmed, lower-cased and must be
 /// unique (409 otherwise).
 #[utoipa::path(
+    operation_id = "create_user",
     tag = "users",
     security(("bearer" = [])),
     request_body = CreateUserRequest,
@@ -97,6 +99,7 @@ pub async fn create(
 
 /// Get a user.
 #[utoipa::path(
+    operation_id = "get_user",
     tag = "users",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),
@@ -124,6 +127,7 @@ pub async fn get(
 /// Only the fields present change. Send `If-Match` with the `ETag` you read: if
 /// the user changed since, the answer is 412 and nothing is overwritten.
 #[utoipa::path(
+    operation_id = "update_user",
     tag = "users",
     security(("bearer" = [])),
     params(
@@ -160,6 +164,7 @@ pub async fn update(
 
 /// Delete a user.
 #[utoipa::path(
+    operation_id = "delete_user",
     tag = "users",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),
@@ -183,6 +188,7 @@ pub async fn delete(
 
 /// Suspend a user: they cannot sign in, and their sessions end at once.
 #[utoipa::path(
+    operation_id = "suspend_user",
     tag = "users",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),
@@ -209,6 +215,7 @@ pub async fn suspend(
 /// Reactivate a suspended user (back to active, or invited if they never set a
 /// password).
 #[utoipa::path(
+    operation_id = "reactivate_user",
     tag = "users",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),

@@ -46,7 +46,7 @@ pub enum Principal {
     User(Actor),
     /// Roster itself: start-up work, the command line, background jobs. `what`
     /// names the work for the audit trail (`create-admin`, `housekeeping`, ...).
-    System { what: &'static str },
+    System { what: String },
 }
 
 /// The context of one operation.
@@ -78,9 +78,9 @@ impl Context {
     }
 
     /// Roster itself doing `what`.
-    pub fn system(what: &'static str) -> Self {
+    pub fn system(what: impl Into<String>) -> Self {
         Self {
-            principal: Principal::System { what },
+            principal: Principal::System { what: what.into() },
             session_id: None,
             request: RequestInfo::default(),
         }

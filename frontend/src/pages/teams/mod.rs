@@ -7,17 +7,17 @@ pub mod query;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
-use roster_types::{Team, TeamList};
+use roster_types::{PageInfo, Team, TeamList};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
 use crate::api::{Api, ApiError, abort_on_cleanup};
+use crate::components::data_table::{Column, DataTable, Paging, TablePage};
 use crate::components::notice::Notice;
-use crate::components::pagination::Pagination;
 use crate::components::search_box::SearchBox;
 use crate::components::set_page_title;
-use crate::components::sort_header::{SortDirection, SortHeader};
-use crate::format::{count_of, local_date, local_date_time};
+use crate::components::sort_header::SortDirection;
+use crate::format::{local_date, local_date_time};
 use crate::routes::{Page, query_param, query_string};
 use crate::session::Session;
 
@@ -44,6 +44,18 @@ const SORTABLE: [(&str, &str); 3] = [
 struct Loaded {
     query: TeamsQuery,
     list: TeamList,
+}
+
+impl TablePage for Loaded {
+    type Row = Team;
+
+    fn rows(&self) -> &[Team] {
+        &self.list.items
+    }
+
+    fn page_info(&self) -> &PageInfo {
+        &self.list.page
+    }
 }
 
 /// `/teams`.
@@ -80,9 +92,6 @@ pub fn TeamsPage() -> impl IntoView {
             Ok::<_, ApiError>(Loaded { query, list })
         }
     });
-    let loaded = Memo::new(move |_| teams.get().and_then(Result::ok));
-    let failure = Memo::new(move |_| teams.get().and_then(Result::err));
-    let busy = move || teams.with(Option::is_none);
 
     let adding = RwSignal::new(false);
     let notice = RwSignal::new(None::<String>);
@@ -92,7 +101,7 @@ pub fn TeamsPage() -> impl IntoView {
         teams.refetch();
     });
 
-    let headers = SORTABLE
+    let columns = SORTABLE
         .into_iter()
         .map(|(column, label)| {
             let direction = Signal::derive(move || {
@@ -106,20 +115,32 @@ pub fn TeamsPage() -> impl IntoView {
             let on_toggle = Callback::new(move |()| {
                 go.run((query.get_untracked().toggled(column), false));
             });
-            view! { <SortHeader column label direction on_toggle /> }
+            Column::new(column, label).sortable(direction, on_toggle)
         })
-        .collect_view();
-
-    let rows = move || {
-        loaded.get().map(|loaded| {
-            loaded
-                .list
-                .items
-                .into_iter()
-                .map(|team| view! { <TeamRow team /> })
-                .collect_view()
-        })
+        .collect::<Vec<_>>();
+    let paging = Paging {
+        page: Signal::derive(move || query.with(|q| q.page)),
+        per_page: Signal::derive(move || query.with(|q| q.per_page)),
+        per_page_choices: PER_PAGE_CHOICES,
+        per_page_id: "teams-per-page",
+        on_page: Callback::new(move |page| {
+            go.run((query.get_untracked().on_page(page), false));
+        }),
+        on_per_page: Callback::new(move |size| {
+            go.run((query.get_untracked().with_per_page(size), false));
+        }),
     };
+    let empty = Callback::new(|loaded: Loaded| {
+        let q = loaded.query.q.trim();
+        let text = if loaded.list.page.total > 0 {
+            "There are no teams on this page.".to_string()
+        } else if q.is_empty() {
+            "No teams yet.".to_string()
+        } else {
+            format!("No teams match \u{201c}{q}\u{201d}.")
+        };
+        view! { <p>{text}</p> }.into_any()
+    });
 
     view! {
         <section class="page" aria-labelledby="teams-heading">
@@ -145,84 +166,19 @@ pub fn TeamsPage() -> impl IntoView {
                 current=Signal::derive(move || query.with(|q| q.q.clone()))
                 on_search=Callback::new(move |q| go.run((query.get_untracked().searching(q), true)))
             />
-            {move || {
-                failure
-                    .get()
-                    .map(|error| {
-                        let message = if error.problem().is_some_and(|p| p.status == 403) {
-                            "Only admins and team managers can see teams.".to_string()
-                        } else {
-                            format!("The teams could not be loaded. {error}")
-                        };
-                        view! {
-                            <div class="state state-error" role="alert">
-                                <p>{message}</p>
-                                <button type="button" class="button" on:click=move |_| teams.refetch()>
-                                    "Retry"
-                                </button>
-                            </div>
-                        }
-                    })
-            }}
-            <div class="results" aria-busy=move || busy().to_string()>
-                <div class="table-wrap">
-                    <table id="teams-table" class="table" aria-busy=move || busy().to_string()>
-                        <caption class="visually-hidden">"Teams, sortable by the column headers"</caption>
-                        <thead>
-                            <tr>{headers}</tr>
-                        </thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                </div>
-                {move || busy().then(|| view! { <p class="state state-loading">"Loading teams…"</p> })}
-                {move || {
-                    loaded
-                        .get()
-                        .filter(|l| l.list.items.is_empty())
-                        .map(|l| {
-                            let text = if l.list.page.total > 0 {
-                                "There are no teams on this page.".to_string()
-                            } else if l.query.q.trim().is_empty() {
-                                "No teams yet.".to_string()
-                            } else {
-                                format!("No teams match \u{201c}{}\u{201d}.", l.query.q.trim())
-                            };
-                            view! {
-                                <div class="state state-empty">
-                                    <p>{text}</p>
-                                </div>
-                            }
-                        })
-                }}
-                <Show when=move || loaded.with(Option::is_some)>
-                    <div class="table-footer">
-                        <span id="teams-total" class="total">
-                            {move || {
-                                loaded
-                                    .with(|l| l.as_ref().map(|l| l.list.page.total))
-                                    .map(|total| count_of(total, "team", "teams"))
-                            }}
-                        </span>
-                        <Pagination
-                            page=Signal::derive(move || query.with(|q| q.page))
-                            page_count=Signal::derive(move || {
-                                loaded
-                                    .with(|l| l.as_ref().map(|l| l.list.page.page_count()))
-                                    .unwrap_or(1)
-                            })
-                            per_page=Signal::derive(move || query.with(|q| q.per_page))
-                            per_page_choices=PER_PAGE_CHOICES
-                            per_page_id="teams-per-page"
-                            on_page=Callback::new(move |page| {
-                                go.run((query.get_untracked().on_page(page), false));
-                            })
-                            on_per_page=Callback::new(move |size| {
-                                go.run((query.get_untracked().with_per_page(size), false));
-                            })
-                        />
-                    </div>
-                </Show>
-            </div>
+            <DataTable
+                id="teams-table"
+                caption="Teams, sortable by the column headers"
+                columns
+                resource=teams
+                row=|team: Team| view! { <TeamRow team /> }.into_any()
+                what="teams"
+                count_noun=("team", "teams")
+                total_id="teams-total"
+                empty
+                forbidden="Only admins and team managers can see teams."
+                paging
+            />
             <Show when=move || adding.get()>
                 <AddTeamDialog on_close=Callback::new(move |()| adding.set(false)) on_created />
             </Show>

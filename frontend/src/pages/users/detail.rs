@@ -1,5 +1,6 @@
 //! One user: header with name, email and status, then tabs (Profile,
-//! Enrollments, Quizzes, Teams, Groups), each with its own address.
+//! Enrollments, Quizzes, Teams, History for admins, Groups), each with its own
+//! address.
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -14,32 +15,63 @@ use crate::components::status_badge::StatusBadge;
 use crate::components::tabs::{TabSpec, Tabs};
 use crate::routes::{Page, UserTab};
 
+use super::history::HistoryTab;
 use super::profile::ProfileTab;
 use super::user_teams::UserTeamsTab;
 
-/// The tabs, in [`UserTab::ALL`] order.
-const TABS: [TabSpec; 5] = [
-    TabSpec {
-        id: "tab-profile",
-        label: "Profile",
-    },
-    TabSpec {
-        id: "tab-enrollments",
-        label: "Enrollments",
-    },
-    TabSpec {
-        id: "tab-quizzes",
-        label: "Quizzes",
-    },
-    TabSpec {
-        id: "tab-teams",
-        label: "Teams",
-    },
-    TabSpec {
-        id: "tab-groups",
-        label: "Groups",
-    },
+/// The tabs of everyone who may open a person, in order.
+const TABS: [UserTab; 5] = [
+    UserTab::Profile,
+    UserTab::Enrollments,
+    UserTab::Quizzes,
+    UserTab::Teams,
+    UserTab::Groups,
 ];
+
+/// The tabs an admin sees: History as well.
+const ADMIN_TABS: [UserTab; 6] = UserTab::ALL;
+
+/// A tab's element id and label.
+const fn spec(tab: UserTab) -> TabSpec {
+    let id = match tab {
+        UserTab::Profile => "tab-profile",
+        UserTab::Enrollments => "tab-enrollments",
+        UserTab::Quizzes => "tab-quizzes",
+        UserTab::Teams => "tab-teams",
+        UserTab::History => "tab-history",
+        UserTab::Groups => "tab-groups",
+    };
+    TabSpec {
+        id,
+        label: tab.label(),
+    }
+}
+
+const TAB_SPECS: [TabSpec; 5] = [
+    spec(TABS[0]),
+    spec(TABS[1]),
+    spec(TABS[2]),
+    spec(TABS[3]),
+    spec(TABS[4]),
+];
+
+const ADMIN_TAB_SPECS: [TabSpec; 6] = [
+    spec(ADMIN_TABS[0]),
+    spec(ADMIN_TABS[1]),
+    spec(ADMIN_TABS[2]),
+    spec(ADMIN_TABS[3]),
+    spec(ADMIN_TABS[4]),
+    spec(ADMIN_TABS[5]),
+];
+
+/// The tabs a viewer sees, with their specs in the same order.
+fn visible_tabs(is_admin: bool) -> (&'static [UserTab], &'static [TabSpec]) {
+    if is_admin {
+        (&ADMIN_TABS, &ADMIN_TAB_SPECS)
+    } else {
+        (&TABS, &TAB_SPECS)
+    }
+}
 
 /// A user as loaded, with the `ETag` that edits must send back.
 pub type TaggedUser = (User, String);
@@ -87,6 +119,10 @@ pub fn UserDetailPage() -> impl IntoView {
     let tab = Memo::new(move |_| params.with(|p| p.get("tab").and_then(|t| UserTab::parse(&t))));
 
     let tab_known = Memo::new(move |_| tab.with(Option::is_some));
+    let is_admin = Memo::new(move |_| session.is_admin());
+    // History is for admins; anyone else asking for it gets the profile.
+    let history_refused =
+        Memo::new(move |_| tab.get() == Some(UserTab::History) && !is_admin.get());
 
     let loader = LocalResource::new(move || {
         let id = id.get();
@@ -134,19 +170,27 @@ pub fn UserDetailPage() -> impl IntoView {
         let (Some(id), true) = (id.get(), tab_known.get()) else {
             return view! { <UserMissing /> }.into_any();
         };
+        if history_refused.get() {
+            let options = NavigateOptions {
+                replace: true,
+                ..NavigateOptions::default()
+            };
+            return view! { <Redirect path=Page::User(id, UserTab::Profile).to_string() options /> }
+                .into_any();
+        }
         if let Some(error) = failure.get().filter(|_| !ready.get()) {
             return load_error(&error, loader).into_any();
         }
         if !ready.get() {
             return view! { <p class="state state-loading">"Loading the user…"</p> }.into_any();
         }
+        let (tabs, specs) = visible_tabs(is_admin.get());
         let selected = Signal::derive(move || {
             tab.get()
-                .and_then(|t| UserTab::ALL.iter().position(|x| *x == t))
+                .and_then(|t| tabs.iter().position(|x| *x == t))
                 .unwrap_or(0)
         });
-        let href =
-            Callback::new(move |index: usize| Page::User(id, UserTab::ALL[index]).to_string());
+        let href = Callback::new(move |index: usize| Page::User(id, tabs[index]).to_string());
         view! {
             <header class="page-header profile-header">
                 <div class="profile-identity">
@@ -157,7 +201,7 @@ pub fn UserDetailPage() -> impl IntoView {
                     <StatusBadge status />
                 </span>
             </header>
-            <Tabs label="About this person" tabs=&TABS href selected panel_id="user-tab-panel">
+            <Tabs label="About this person" tabs=specs href selected panel_id="user-tab-panel">
                 {move || tab_panel(id, tab.get().unwrap_or_default(), current, reload)}
             </Tabs>
         }
@@ -185,6 +229,7 @@ fn tab_panel(
     match tab {
         UserTab::Profile => view! { <ProfileTab current reload /> }.into_any(),
         UserTab::Teams => view! { <UserTeamsTab user_id=id /> }.into_any(),
+        UserTab::History => view! { <HistoryTab user_id=id /> }.into_any(),
         UserTab::Enrollments => coming(
             "Courses this person is enrolled in on Thinkific will appear here once Thinkific is connected.",
         ),

@@ -3,23 +3,25 @@
 pub mod add_user;
 pub mod detail;
 pub mod emails;
+pub mod history;
 pub mod password;
 pub mod profile;
 pub mod query;
+pub mod sessions;
 pub mod user_teams;
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
-use roster_types::{User, UserColumn, UserList, UserStatus};
+use roster_types::{PageInfo, User, UserColumn, UserList, UserStatus};
 
 use crate::api::{Api, ApiError, abort_on_cleanup};
+use crate::components::data_table::{Column, DataTable, Paging, TablePage};
 use crate::components::notice::Notice;
-use crate::components::pagination::Pagination;
 use crate::components::search_box::SearchBox;
 use crate::components::set_page_title;
-use crate::components::sort_header::{SortDirection, SortHeader};
-use crate::format::{count_of, local_date, local_date_time};
+use crate::components::sort_header::SortDirection;
+use crate::format::{local_date, local_date_time};
 use crate::routes::{Page, UserTab, query_param, query_string};
 
 use self::add_user::AddUserDialog;
@@ -30,6 +32,18 @@ use self::query::{PER_PAGE_CHOICES, UsersQuery, column_key};
 struct Loaded {
     query: UsersQuery,
     list: UserList,
+}
+
+impl TablePage for Loaded {
+    type Row = User;
+
+    fn rows(&self) -> &[User] {
+        &self.list.items
+    }
+
+    fn page_info(&self) -> &PageInfo {
+        &self.list.page
+    }
 }
 
 /// The sortable columns, in table order.
@@ -73,10 +87,6 @@ pub fn UsersPage() -> impl IntoView {
             Ok::<_, ApiError>(Loaded { query, list })
         }
     });
-    // The last page that loaded; kept while the next one loads.
-    let loaded = Memo::new(move |_| users.get().and_then(Result::ok));
-    let (reloading, set_reloading) = signal(false);
-    let busy = move || reloading.get() || users.with(Option::is_none);
 
     let search = view! {
         <SearchBox
@@ -96,7 +106,7 @@ pub fn UsersPage() -> impl IntoView {
         users.refetch();
     });
 
-    let headers = SORTABLE
+    let mut columns: Vec<Column> = SORTABLE
         .into_iter()
         .map(|(column, label)| {
             let direction = Signal::derive(move || {
@@ -110,28 +120,21 @@ pub fn UsersPage() -> impl IntoView {
             let on_toggle = Callback::new(move |()| {
                 go.run((query.get_untracked().toggled(column), false));
             });
-            view! { <SortHeader column=column_key(column) label direction on_toggle /> }
+            Column::new(column_key(column), label).sortable(direction, on_toggle)
         })
-        .collect_view();
-
-    let error_state = move |errors: ArcRwSignal<leptos::error::Errors>| {
-        let message = move || {
-            errors.with(|errors| {
-                errors
-                    .iter()
-                    .next()
-                    .map(|(_, error)| error.to_string())
-                    .unwrap_or_default()
-            })
-        };
-        view! {
-            <div class="state state-error" role="alert">
-                <p>"The users could not be loaded. " {message}</p>
-                <button type="button" class="button" on:click=move |_| users.refetch()>
-                    "Retry"
-                </button>
-            </div>
-        }
+        .collect();
+    columns.push(Column::new("actions", "Actions").class("col-actions"));
+    let paging = Paging {
+        page: Signal::derive(move || query.with(|q| q.page)),
+        per_page: Signal::derive(move || query.with(|q| q.per_page)),
+        per_page_choices: PER_PAGE_CHOICES,
+        per_page_id: "users-per-page",
+        on_page: Callback::new(move |page| {
+            go.run((query.get_untracked().on_page(page), false));
+        }),
+        on_per_page: Callback::new(move |size| {
+            go.run((query.get_untracked().with_per_page(size), false));
+        }),
     };
 
     view! {
@@ -153,79 +156,18 @@ pub fn UsersPage() -> impl IntoView {
                 {search}
                 <Filters query go />
             </div>
-            <ErrorBoundary fallback=error_state>
-                <div class="results" aria-busy=move || busy().to_string()>
-                    <div class="table-wrap">
-                        <table id="users-table" class="table" aria-busy=move || busy().to_string()>
-                            <caption class="visually-hidden">
-                                "Users, sortable by the column headers"
-                            </caption>
-                            <thead>
-                                <tr>
-                                    {headers}
-                                    <th scope="col" class="col-actions">
-                                        "Actions"
-                                    </th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                <Transition set_pending=set_reloading>
-                                    {move || Suspend::new(async move {
-                                        users
-                                            .await
-                                            .map(|loaded| {
-                                                loaded
-                                                    .list
-                                                    .items
-                                                    .into_iter()
-                                                    .map(|user| view! { <UserRow user /> })
-                                                    .collect_view()
-                                            })
-                                    })}
-                                </Transition>
-                            </tbody>
-                        </table>
-                    </div>
-                    {move || {
-                        users
-                            .with(Option::is_none)
-                            .then(|| {
-                                view! {
-                                    <p class="state state-loading">"Loading users…"</p>
-                                }
-                            })
-                    }}
-                    {move || loaded.get().and_then(|loaded| empty_state(&loaded, go))}
-                    <Show when=move || loaded.with(Option::is_some)>
-                        <div class="table-footer">
-                            <span id="users-total" class="total">
-                                {move || {
-                                    loaded
-                                        .with(|l| l.as_ref().map(|l| l.list.page.total))
-                                        .map(|total| count_of(total, "user", "users"))
-                                }}
-                            </span>
-                            <Pagination
-                                page=Signal::derive(move || query.with(|q| q.page))
-                                page_count=Signal::derive(move || {
-                                    loaded
-                                        .with(|l| l.as_ref().map(|l| l.list.page.page_count()))
-                                        .unwrap_or(1)
-                                })
-                                per_page=Signal::derive(move || query.with(|q| q.per_page))
-                                per_page_choices=PER_PAGE_CHOICES
-                                per_page_id="users-per-page"
-                                on_page=Callback::new(move |page| {
-                                    go.run((query.get_untracked().on_page(page), false));
-                                })
-                                on_per_page=Callback::new(move |size| {
-                                    go.run((query.get_untracked().with_per_page(size), false));
-                                })
-                            />
-                        </div>
-                    </Show>
-                </div>
-            </ErrorBoundary>
+            <DataTable
+                id="users-table"
+                caption="Users, sortable by the column headers"
+                columns
+                resource=users
+                row=|user: User| view! { <UserRow user /> }.into_any()
+                what="users"
+                count_noun=("user", "users")
+                total_id="users-total"
+                empty=Callback::new(move |loaded: Loaded| empty_state(&loaded, go))
+                paging
+            />
             <Show when=move || adding.get()>
                 <AddUserDialog on_close=Callback::new(move |()| adding.set(false)) on_created />
             </Show>
@@ -312,46 +254,26 @@ fn Filters(query: Memo<UsersQuery>, go: Callback<(UsersQuery, bool)>) -> impl In
 }
 
 /// What to say when a loaded page has no rows.
-fn empty_state(loaded: &Loaded, go: Callback<(UsersQuery, bool)>) -> Option<AnyView> {
-    if !loaded.list.items.is_empty() {
-        return None;
-    }
-    let view = if loaded.list.page.total > 0 {
+fn empty_state(loaded: &Loaded, go: Callback<(UsersQuery, bool)>) -> AnyView {
+    if loaded.list.page.total > 0 {
         let first = loaded.query.on_page(1);
-        view! {
-            <div class="state state-empty">
-                <p>"There are no users on this page."</p>
-                <button type="button" class="button" on:click=move |_| go.run((first.clone(), false))>
-                    "Go to the first page"
-                </button>
-            </div>
+        return view! {
+            <p>"There are no users on this page."</p>
+            <button type="button" class="button" on:click=move |_| go.run((first.clone(), false))>
+                "Go to the first page"
+            </button>
         }
-        .into_any()
-    } else if loaded.query.q.trim().is_empty()
-        && (loaded.query.team.is_some() || loaded.query.status.is_some())
-    {
-        view! {
-            <div class="state state-empty">
-                <p>"No users match these filters."</p>
-            </div>
-        }
-        .into_any()
-    } else if loaded.query.q.trim().is_empty() {
-        view! {
-            <div class="state state-empty">
-                <p>"No users yet."</p>
-            </div>
-        }
-        .into_any()
+        .into_any();
+    }
+    let q = loaded.query.q.trim();
+    let text = if !q.is_empty() {
+        format!("No users match \u{201c}{q}\u{201d}.")
+    } else if loaded.query.team.is_some() || loaded.query.status.is_some() {
+        "No users match these filters.".to_string()
     } else {
-        view! {
-            <div class="state state-empty">
-                <p>{format!("No users match \u{201c}{}\u{201d}.", loaded.query.q.trim())}</p>
-            </div>
-        }
-        .into_any()
+        "No users yet.".to_string()
     };
-    Some(view)
+    view! { <p>{text}</p> }.into_any()
 }
 
 /// One row of the table.

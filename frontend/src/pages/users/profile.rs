@@ -1,5 +1,6 @@
 //! The Profile tab: the person's details, editing them with an optimistic-lock
-//! check (`If-Match`), and suspending or reactivating the account.
+//! check (`If-Match`), suspending or reactivating the account, and the Email,
+//! Password and Sessions sections.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -20,6 +21,7 @@ use crate::session::Session;
 use super::detail::TaggedUser;
 use super::emails::EmailSection;
 use super::password::ChangePasswordSection;
+use super::sessions::{SessionsOf, SessionsSection};
 
 /// The form's fields in order: request field and input id.
 const FIELDS: [(&str, &str); 3] = [
@@ -97,6 +99,13 @@ pub fn ProfileTab(current: RwSignal<Option<TaggedUser>>, reload: Callback<()>) -
                 }))
     });
     let may_edit = Signal::derive(move || may_manage.get() || own.get());
+    // One's own sessions can be signed out one by one; someone else's all at
+    // once, by those who may manage them (as with the reset link).
+    let sessions_of = Memo::new(move |_| match user_id {
+        Some(_) if own.get() => Some(SessionsOf::Own),
+        Some(id) if may_manage.get() => Some(SessionsOf::User(id)),
+        _ => None,
+    });
     let status = Signal::derive(move || {
         current.with(|c| {
             c.as_ref()
@@ -200,6 +209,14 @@ pub fn ProfileTab(current: RwSignal<Option<TaggedUser>>, reload: Callback<()>) -
                         </Show>
                     }
                 })}
+            {move || {
+                sessions_of
+                    .get()
+                    .map(|of| {
+                        let name = Signal::derive(show(|u| u.full_name.clone()));
+                        view! { <SessionsSection of name notice /> }
+                    })
+            }}
         </div>
     }
 }

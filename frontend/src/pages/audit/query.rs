@@ -1,0 +1,238 @@
+//! The audit table's state as it lives in the address bar: the parameters of
+//! [`AuditEventQuery`], read with its own parser so the address and the API
+//! agree on what each one means. Reload and Back keep the filters.
+
+use roster_types::{AuditEventQuery, DEFAULT_PER_PAGE, FieldError};
+
+use crate::routes::query_string;
+
+/// The page sizes offered.
+pub const PER_PAGE_CHOICES: &[u32] = &[25, 50, 100];
+
+/// Every parameter of [`AuditEventQuery`], as the query string names it.
+pub const PARAMS: [&str; 12] = [
+    "actor_id",
+    "target_user_id",
+    "target_type",
+    "target_id",
+    "action",
+    "outcome",
+    "session_id",
+    "request_id",
+    "from",
+    "to",
+    "page",
+    "per_page",
+];
+
+/// What the address asks the audit table for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditAddress {
+    /// The query, leaving out the parameters that could not be read.
+    pub query: AuditEventQuery,
+    /// The parameters as the address has them, bad ones included, so the
+    /// filter form can show what was asked for.
+    raw: Vec<(&'static str, String)>,
+    /// Why the parameters left out could not be read.
+    pub errors: Vec<FieldError>,
+}
+
+impl AuditAddress {
+    /// Reads the (already decoded) query parameters that `param` looks up. A
+    /// parameter that does not parse is left out of the query and explained in
+    /// `errors`; an unknown page size falls back to the default, as on the
+    /// other tables.
+    pub fn from_params(param: impl Fn(&str) -> Option<String>) -> Self {
+        let raw: Vec<(&'static str, String)> = PARAMS
+            .iter()
+            .filter_map(|&key| param(key).map(|value| (key, value)))
+            .collect();
+        let pairs = |skip: &[FieldError]| {
+            raw.iter()
+                .filter(|(key, _)| !skip.iter().any(|error| error.field == *key))
+                .map(|(key, value)| (*key, value.as_str()))
+                .collect::<Vec<_>>()
+        };
+        let (mut query, errors) = match AuditEventQuery::from_pairs(pairs(&[])) {
+            Ok(query) => (query, Vec::new()),
+            // Every error names its parameter, so the rest parses.
+            Err(errors) => (
+                AuditEventQuery::from_pairs(pairs(&errors)).unwrap_or_default(),
+                errors,
+            ),
+        };
+        if query
+            .per_page
+            .is_some_and(|size| !PER_PAGE_CHOICES.contains(&size))
+        {
+            query.per_page = None;
+        }
+        Self { query, raw, errors }
+    }
+
+    /// The address's value of `key`, as written (empty when absent).
+    pub fn raw(&self, key: &str) -> String {
+        self.raw
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The 1-based page `query` asks for.
+pub fn page_of(query: &AuditEventQuery) -> u32 {
+    query.page.unwrap_or(1)
+}
+
+/// The page size `query` asks for.
+pub fn per_page_of(query: &AuditEventQuery) -> u32 {
+    query.per_page.unwrap_or(DEFAULT_PER_PAGE)
+}
+
+/// `query` on page `page` (page 1 is left out of the address).
+pub fn on_page(query: &AuditEventQuery, page: u32) -> AuditEventQuery {
+    AuditEventQuery {
+        page: (page > 1).then_some(page),
+        ..query.clone()
+    }
+}
+
+/// `query` with `per_page` rows a page, from page 1 (the default size is
+/// left out of the address).
+pub fn with_per_page(query: &AuditEventQuery, per_page: u32) -> AuditEventQuery {
+    AuditEventQuery {
+        page: None,
+        per_page: (per_page != DEFAULT_PER_PAGE).then_some(per_page),
+        ..query.clone()
+    }
+}
+
+/// The same filters without the page: what the CSV download exports.
+pub fn all_pages(query: &AuditEventQuery) -> AuditEventQuery {
+    AuditEventQuery {
+        page: None,
+        per_page: None,
+        ..query.clone()
+    }
+}
+
+/// Whether `query` narrows the trail down at all.
+pub fn is_filtered(query: &AuditEventQuery) -> bool {
+    all_pages(query) != AuditEventQuery::default()
+}
+
+/// The encoded query string (with its `?`, or empty) of `query`.
+pub fn to_query_string(query: &AuditEventQuery) -> String {
+    query_string(&query.to_pairs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_types::AuditOutcome;
+    use uuid::Uuid;
+
+    fn from(pairs: &[(&str, &'static str)]) -> AuditAddress {
+        AuditAddress::from_params(|key| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn every_parameter_of_the_query_is_read_from_the_address() {
+        let full = AuditEventQuery {
+            actor_id: Some(Uuid::nil()),
+            target_user_id: Some(Uuid::nil()),
+            target_type: Some("user".into()),
+            target_id: Some("x".into()),
+            action: Some("user.".into()),
+            outcome: Some(AuditOutcome::Error),
+            session_id: Some(Uuid::nil()),
+            request_id: Some("r".into()),
+            from: Some(chrono::DateTime::UNIX_EPOCH),
+            to: Some(chrono::DateTime::UNIX_EPOCH),
+            page: Some(2),
+            per_page: Some(50),
+        };
+        let pairs = full.to_pairs();
+        assert_eq!(pairs.len(), PARAMS.len());
+        let read = AuditAddress::from_params(|key| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.clone())
+        });
+        assert_eq!(read.query, full);
+        assert!(read.errors.is_empty());
+    }
+
+    #[test]
+    fn a_bad_parameter_is_explained_and_left_out_while_the_rest_applies() {
+        let address = from(&[
+            ("actor_id", "nope"),
+            ("action", "user."),
+            ("outcome", "refused"),
+        ]);
+        assert_eq!(
+            address.query,
+            AuditEventQuery {
+                action: Some("user.".into()),
+                outcome: Some(AuditOutcome::Refused),
+                ..AuditEventQuery::default()
+            }
+        );
+        let fields: Vec<_> = address.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["actor_id"]);
+        assert_eq!(address.raw("actor_id"), "nope");
+        assert_eq!(address.raw("request_id"), "");
+    }
+
+    #[test]
+    fn a_range_that_ends_before_it_starts_keeps_its_start() {
+        let address = from(&[("from", "2026-03-14"), ("to", "2026-03-01")]);
+        assert!(address.query.from.is_some());
+        assert_eq!(address.query.to, None);
+        assert_eq!(address.errors[0].field, "to");
+    }
+
+    #[test]
+    fn paging_leaves_the_defaults_out_of_the_address() {
+        let query = AuditEventQuery {
+            action: Some("team.".into()),
+            ..AuditEventQuery::default()
+        };
+        assert_eq!(on_page(&query, 1).page, None);
+        assert_eq!(on_page(&query, 3).page, Some(3));
+        let resized = with_per_page(&on_page(&query, 3), 50);
+        assert_eq!((resized.page, resized.per_page), (None, Some(50)));
+        assert_eq!(with_per_page(&resized, DEFAULT_PER_PAGE).per_page, None);
+        assert_eq!(
+            resized.to_pairs(),
+            [
+                ("action", "team.".to_string()),
+                ("per_page", "50".to_string())
+            ]
+        );
+        assert_eq!(from(&[("per_page", "7")]).query.per_page, None);
+    }
+
+    #[test]
+    fn only_filters_count_as_filtering() {
+        let paged = AuditEventQuery {
+            page: Some(4),
+            per_page: Some(100),
+            ..AuditEventQuery::default()
+        };
+        assert!(!is_filtered(&paged));
+        assert_eq!(all_pages(&paged), AuditEventQuery::default());
+        let filtered = AuditEventQuery {
+            outcome: Some(AuditOutcome::Success),
+            ..paged
+        };
+        assert!(is_filtered(&filtered));
+    }
+}
