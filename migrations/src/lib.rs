@@ -12,6 +12,7 @@ mod m20261201_000006_widen_sort_keys;
 mod m20261201_000007_add_outbox_last_attempt_at;
 mod m20261201_000008_create_sessions_and_audit_events;
 mod m20261201_000009_create_jobs;
+mod m20261201_000010_create_idempotency_keys;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_add_outbox_last_attempt_at::Migration),
             Box::new(m20261201_000008_create_sessions_and_audit_events::Migration),
             Box::new(m20261201_000009_create_jobs::Migration),
+            Box::new(m20261201_000010_create_idempotency_keys::Migration),
         ]
     }
 }

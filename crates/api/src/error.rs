@@ -171,6 +171,21 @@ impl From<DomainError> for ApiError {
                 format!("Too many requests at once. Try again in {retry_after_secs} seconds."),
             )
             .with_header(header::RETRY_AFTER, retry_after_secs.to_string()),
+            DomainError::IdempotencyKeyReused => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "This Idempotency-Key was already used for a different request; use a new key.",
+            )
+            .with_errors(vec![FieldError::new(
+                "Idempotency-Key",
+                "Already used for a different request.",
+            )]),
+            DomainError::IdempotencyKeyInUse => ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_in_use",
+                "A request with this Idempotency-Key is still being handled; try again in a moment.",
+            )
+            .with_header(header::RETRY_AFTER, "1"),
             DomainError::PreconditionFailed => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "stale_version",

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod fallback;
+pub mod idempotency;
 pub mod json;
 pub mod openapi;
 pub mod routes;

@@ -318,6 +318,7 @@ impl Application {
                     }
                     actix_web::dev::Service::call(srv, req)
                 })
+                .wrap(crate::idempotency::Idempotency)
                 .wrap(Compress::default())
                 .wrap({
                     let headers = DefaultHeaders::new()

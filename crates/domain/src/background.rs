@@ -52,12 +52,14 @@ pub fn registry(mailer: Mailer, from: Mailbox, housekeeping_every: Duration) -> 
         .handle(HOUSEKEEPING, |run| async move {
             let swept = crate::maintenance::sweep(&run.roster).await?;
             let jobs = jobs::forget_finished(&run.roster, FINISHED_JOBS_KEPT).await?;
+            let keys = crate::idempotency::forget_expired(&run.roster).await?;
             Ok(Outcome::Done(json!({
                 "throttle_counters": swept.throttle_counters,
                 "refresh_tokens": swept.refresh_tokens,
                 "links": swept.links,
                 "sessions": swept.sessions,
                 "jobs": jobs,
+                "idempotency_keys": keys,
             })))
         })
         .handle(PASSWORD_RESET_FOLLOW_UP, |run| async move {

@@ -41,6 +41,12 @@ pub enum Error {
     /// after this many seconds.
     #[error("busy")]
     Busy { retry_after_secs: u64 },
+    /// An `Idempotency-Key` already used for a different request.
+    #[error("the idempotency key was used for another request")]
+    IdempotencyKeyReused,
+    /// A request with this `Idempotency-Key` is still being answered.
+    #[error("the idempotency key is in use")]
+    IdempotencyKeyInUse,
     /// The resource changed since the caller read it (`If-Match` mismatch).
     #[error("the resource has changed since it was read")]
     PreconditionFailed,

@@ -3,6 +3,7 @@
 
 pub mod audit_events;
 pub mod auth_throttle;
+pub mod idempotency_keys;
 pub mod job_schedules;
 pub mod jobs;
 pub mod one_time_tokens;

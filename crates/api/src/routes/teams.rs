@@ -46,6 +46,7 @@ pub async fn list(
     operation_id = "create_team",
     tag = "teams",
     security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body within 24 hours get the first answer again (with `Idempotency-Replayed: true`) and change nothing; the same key with another body is 422 `idempotency_key_reused`; a retry while the first is still running is 409 `idempotency_key_in_use`. Keys (1-255 visible ASCII characters) are per caller.")),
     request_body = CreateTeamRequest,
     responses(
         (status = 201, description = "Created", body = Team, headers(("Location" = String, description = "URL of the new team"))),
@@ -175,7 +176,9 @@ pub async fn members(
     operation_id = "add_team_member",
     tag = "teams",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The team's id")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body within 24 hours get the first answer again (with `Idempotency-Replayed: true`) and change nothing; the same key with another body is 422 `idempotency_key_reused`; a retry while the first is still running is 409 `idempotency_key_in_use`. Keys (1-255 visible ASCII characters) are per caller."),
+        ("id" = Uuid, Path, description = "The team's id")),
     request_body = AddTeamMemberRequest,
     responses(
         (status = 201, description = "Added", body = TeamMember),

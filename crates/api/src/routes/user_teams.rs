@@ -37,7 +37,9 @@ pub async fn list(
     operation_id = "add_user_to_team",
     tag = "teams",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The user's id")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body within 24 hours get the first answer again (with `Idempotency-Replayed: true`) and change nothing; the same key with another body is 422 `idempotency_key_reused`; a retry while the first is still running is 409 `idempotency_key_in_use`. Keys (1-255 visible ASCII characters) are per caller."),
+        ("id" = Uuid, Path, description = "The user's id")),
     request_body = TeamAssignment,
     responses(
         (status = 201, description = "Added", body = UserTeam),

@@ -72,6 +72,7 @@ pub async fn list(
     operation_id = "create_user",
     tag = "users",
     security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body within 24 hours get the first answer again (with `Idempotency-Replayed: true`) and change nothing; the same key with another body is 422 `idempotency_key_reused`; a retry while the first is still running is 409 `idempotency_key_in_use`. Keys (1-255 visible ASCII characters) are per caller.")),
     request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created", body = User, headers(("Location" = String, description = "URL of the new user"), ("ETag" = String, description = "Version tag for If-Match"))),

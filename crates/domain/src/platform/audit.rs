@@ -144,6 +144,9 @@ pub async fn record(
     ctx: &Context,
     event: Event,
 ) -> Result<()> {
+    if !roster.audit_trail {
+        return Ok(());
+    }
     let (target_type, target_id, target_name, subject) = match event.target {
         Some(t) => (Some(t.kind.to_string()), Some(t.id), t.name, t.subject_user),
         None => (None, None, None, None),

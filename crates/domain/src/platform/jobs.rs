@@ -417,11 +417,12 @@ async fn run(
     let mut running: tokio::task::JoinSet<(Uuid, i32)> = tokio::task::JoinSet::new();
     let mut claims: HashMap<tokio::task::Id, (Uuid, i32)> = HashMap::new();
     let (jobs_stop, _) = watch::channel(false);
+    let mut next_slots = HashMap::new();
     loop {
         if *stopping.borrow() {
             break;
         }
-        if let Err(error) = schedule_recurring(&roster, &registry).await {
+        if let Err(error) = schedule_recurring(&roster, &registry, &mut next_slots).await {
             tracing::warn!(error = %error, "cannot schedule recurring jobs; trying again");
         }
         let free = settings.concurrency.saturating_sub(running.len());
@@ -505,10 +506,18 @@ async fn release(roster: &Roster, settings: &RunnerSettings, id: Uuid, attempt: 
 
 /// Advances the schedule of every recurring kind that is due, enqueueing its
 /// job in the same transaction: only the instance whose update took the slot
-/// enqueues.
-async fn schedule_recurring(roster: &Roster, registry: &Registry) -> Result<()> {
+/// enqueues. `next` remembers when each kind is due, so that polling does not
+/// touch the schedule between slots.
+async fn schedule_recurring(
+    roster: &Roster,
+    registry: &Registry,
+    next: &mut HashMap<String, DateTime<Utc>>,
+) -> Result<()> {
     for (kind, interval) in &registry.recurring {
         let now = roster.now();
+        if next.get(kind).is_some_and(|due| *due > now) {
+            continue;
+        }
         let interval = chrono::Duration::from_std(*interval).map_err(Error::internal)?;
         job_schedules::Entity::insert(job_schedules::ActiveModel {
             kind: Set(kind.clone()),
@@ -537,7 +546,12 @@ async fn schedule_recurring(roster: &Roster, registry: &Registry) -> Result<()> 
             )
             .await?;
         }
+        let due = job_schedules::Entity::find_by_id(kind.clone())
+            .one(&txn)
+            .await?
+            .map_or(now + interval, |s| s.next_run_at);
         txn.commit().await?;
+        next.insert(kind.clone(), due);
     }
     Ok(())
 }
