@@ -30,7 +30,7 @@ const MAIL_SWEEP_EVERY: Duration = Duration::from_secs(5 * 60);
 
 /// Queues a delivery run in `db` (the transaction that queued a message), as
 /// the system: the run must not depend on the person who caused it.
-pub(crate) async fn wake_mail(
+pub async fn wake_mail(
     db: &impl sea_orm::ConnectionTrait,
     roster: &Roster,
     ctx: &Context,
