@@ -234,6 +234,8 @@ async fn teams_are_audited_from_creation_to_deletion() {
             "team.created",
             "team.updated",
             "team.member_added",
+            // The member leaves with the team, on their History too.
+            "team.member_removed",
             "team.deleted"
         ]
     );

@@ -84,6 +84,22 @@ async fn changing_your_password_ends_your_other_sessions_at_once_and_keeps_this_
     assert_eq!(refresh_status(&app, &other).await, 401);
     assert_eq!(me_status(&app, &this_token).await, 200);
     assert_eq!(refresh_status(&app, &this).await, 200);
+    let admin = app.admin_token().await;
+    let changed = app
+        .audit(&admin, "action=auth.password_changed")
+        .await
+        .items;
+    assert_eq!(changed.len(), 1);
+    assert_eq!(
+        changed[0].details["other_sessions_ended"], 2,
+        "the helper's and Safari's"
+    );
+    assert!(
+        !changed[0]
+            .details
+            .to_string()
+            .contains("a-brand-new-password")
+    );
 }
 
 #[tokio::test]

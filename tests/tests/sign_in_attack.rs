@@ -44,7 +44,7 @@ async fn twenty_parallel_wrong_guesses_for_one_email_get_no_more_than_the_limit(
     let checked = answers.iter().filter(|s| **s == 401).count();
     let throttled = answers.iter().filter(|s| **s == 429).count();
     assert_eq!(checked + throttled, 20, "{answers:?}");
-    assert!(checked <= 5, "{checked} guesses were checked: {answers:?}");
+    assert_eq!(checked, 5, "exactly the limit was checked: {answers:?}");
     let admin = admin_token_from(&app, "198.51.100.7").await;
     let failed = app
         .audit(&admin, "action=auth.sign_in_failed")
@@ -52,12 +52,13 @@ async fn twenty_parallel_wrong_guesses_for_one_email_get_no_more_than_the_limit(
         .page
         .total;
     assert_eq!(failed, checked as u64, "each checked guess is on the trail");
+    // One throttling event per key and window, not one per request.
     assert_eq!(
         app.audit(&admin, "action=auth.sign_in_throttled")
             .await
             .page
             .total,
-        throttled as u64
+        u64::from(throttled > 0)
     );
 }
 
@@ -162,15 +163,15 @@ async fn beyond_a_short_queue_password_checks_are_refused_with_retry_after() {
     let app = spawn_app_with(|c| {
         c.password_hash_threads = Some(1);
         c.password_hash_queue = Some(1);
-        // Slow enough that the queue fills.
-        c.password_hash_memory_kib = 8 * 1024;
-        c.password_hash_iterations = 3;
+        // Slow enough that the queue fills, quick enough for a loaded machine.
+        c.password_hash_memory_kib = 4 * 1024;
+        c.password_hash_iterations = 2;
         c.workers = Some(2);
         c.trust_proxy_headers = true;
     })
     .await;
 
-    let answers = join_all((0..48).map(|i| {
+    let answers = join_all((0..24).map(|i| {
         let app = &app;
         async move {
             let ip = format!("198.51.100.{i}");
@@ -230,6 +231,27 @@ async fn the_cookie_endpoints_refuse_requests_from_other_sites() {
             "{path}"
         );
     }
+
+    // Each refusal is on the trail.
+    let admin = app.admin_token().await;
+    let refused = app.audit(&admin, "outcome=refused").await.items;
+    let actions: Vec<_> = refused.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "auth.session_refreshed")
+            .count(),
+        2
+    );
+    assert_eq!(
+        actions.iter().filter(|a| **a == "auth.signed_out").count(),
+        2
+    );
+    assert!(
+        refused
+            .iter()
+            .all(|e| e.details["reason"] == "cross-site request")
+    );
 
     // From Roster's own pages, the session goes on.
     let own = browser

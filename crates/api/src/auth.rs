@@ -125,32 +125,50 @@ pub fn client_ip(req: &HttpRequest, trust_proxy_headers: bool) -> Option<String>
 /// be reached from Roster's own pages. `Sec-Fetch-Site: cross-site` says so
 /// outright; otherwise an `Origin` must be this site's (the public URL, or the
 /// host the request was sent to).
-pub fn refuse_cross_site(req: &HttpRequest, settings: &HttpSettings) -> Result<(), ApiError> {
-    let refuse = || {
-        ApiError::new(
+pub async fn refuse_cross_site(
+    roster: &Roster,
+    ctx: &Context,
+    req: &HttpRequest,
+    settings: &HttpSettings,
+    action: &'static str,
+) -> Result<(), ApiError> {
+    if is_cross_site(req, settings) {
+        // A refusal, so it is on the trail like every other.
+        if let Err(error) =
+            roster_domain::audit::record_refusal(roster, ctx, action, "cross-site request").await
+        {
+            tracing::error!(error = %error, "cannot record a refusal");
+        }
+        return Err(ApiError::new(
             actix_web::http::StatusCode::FORBIDDEN,
             "cross_site_request",
             "This request came from another site and was refused.",
-        )
-    };
+        ));
+    }
+    Ok(())
+}
+
+fn is_cross_site(req: &HttpRequest, settings: &HttpSettings) -> bool {
     if req
         .headers()
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"))
     {
-        return Err(refuse());
+        return true;
     }
     let Some(origin) = req.headers().get(header::ORIGIN) else {
-        return Ok(());
+        return false;
     };
-    let origin = origin.to_str().map_err(|_| refuse())?.trim_end_matches('/');
+    let Ok(origin) = origin.to_str().map(|o| o.trim_end_matches('/')) else {
+        return true;
+    };
     if settings
         .public_origin
         .as_deref()
         .is_some_and(|own| own.eq_ignore_ascii_case(origin))
     {
-        return Ok(());
+        return false;
     }
     // The host the browser sent the request to (forwarding headers are not
     // consulted: a page of another site cannot set them without a preflight).
@@ -160,9 +178,5 @@ pub fn refuse_cross_site(req: &HttpRequest, settings: &HttpSettings) -> Result<(
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
     let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-    if !host.is_empty() && origin_host.eq_ignore_ascii_case(host) {
-        Ok(())
-    } else {
-        Err(refuse())
-    }
+    host.is_empty() || !origin_host.eq_ignore_ascii_case(host)
 }

@@ -79,6 +79,16 @@ fn principal(req: &ServiceRequest, roster: &Roster) -> Option<String> {
     Some(format!("user:{}", claims.sub))
 }
 
+/// Answers that a retry must get again: successes, and refusals of the request
+/// itself (its body, its target), which no retry can change.
+fn worth_keeping(status: StatusCode) -> bool {
+    status.is_success()
+        || matches!(
+            status.as_u16(),
+            400 | 404 | 405 | 409 | 410 | 412 | 413 | 415 | 422
+        )
+}
+
 fn replay(saved: SavedResponse) -> HttpResponse {
     let mut res = HttpResponse::build(
         StatusCode::from_u16(saved.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
@@ -162,8 +172,11 @@ where
                             return Err(e);
                         }
                     };
-                    if res.status().is_server_error() {
-                        // Our fault: the retry deserves a real attempt.
+                    if !worth_keeping(res.status()) {
+                        // Our fault (5xx), or an answer that may differ on a
+                        // retry (401 after a refresh, 403 after a promotion,
+                        // 429 and 503 after a pause): the retry deserves a
+                        // real attempt.
                         let _ = idempotency::abandon(&roster, &principal, &key).await;
                         return Ok(res.map_into_boxed_body());
                     }

@@ -334,30 +334,35 @@ impl Application {
                     }
                 })
                 .wrap(
-                    Logger::new("%{method}xi %U %s %b %Dms request_id=%{x-request-id}o")
+                    Logger::new("%{method}xi %U %s %b %Dms request_id=%{x-request-id}i")
                         .custom_request_replace("method", |req| req.method().to_string()),
                 )
                 // Outermost: every response, errors of the layers above
                 // included, carries the request id, and every log line of the
                 // request is inside its span.
-                .wrap_fn(|req, srv| {
+                .wrap_fn(|mut req, srv| {
+                    use actix_web::http::header::{HeaderName, HeaderValue};
                     use tracing::Instrument;
+                    let name = HeaderName::from_static("x-request-id");
                     let id = crate::auth::request_id_for(
-                        req.headers()
-                            .get("x-request-id")
-                            .and_then(|v| v.to_str().ok()),
+                        req.headers().get(&name).and_then(|v| v.to_str().ok()),
                     );
+                    // The chosen id replaces the client's in the request too,
+                    // so the access log line (written by an inner layer) has it.
+                    let value = HeaderValue::from_str(&id).ok();
+                    if let Some(value) = &value {
+                        req.headers_mut().insert(name.clone(), value.clone());
+                    }
                     req.extensions_mut()
                         .insert(crate::auth::RequestId(id.clone()));
                     let span = tracing::info_span!("request", request_id = %id);
                     let call = span.in_scope(|| actix_web::dev::Service::call(srv, req));
                     async move {
+                        // (Errors of the layers inside become responses there;
+                        // an `Err` here is only the connection's.)
                         let mut res = call.await?;
-                        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id) {
-                            res.headers_mut().insert(
-                                actix_web::http::header::HeaderName::from_static("x-request-id"),
-                                value,
-                            );
+                        if let Some(value) = value {
+                            res.headers_mut().insert(name, value);
                         }
                         Ok(res)
                     }
@@ -379,7 +384,10 @@ impl Application {
                 .service(web::scope("/api").default_service(web::to(api_fallback)))
                 .configure(crate::spa::configure(spa_dir.clone()))
         })
-        .shutdown_timeout(10);
+        .shutdown_timeout(10)
+        // SIGTERM and Ctrl-C are ours (see `run_until_stopped`): the job
+        // runner must stop claiming the moment the server stops accepting.
+        .disable_signals();
         if let Some(n) = workers {
             server = server.workers(n);
         }
@@ -418,13 +426,46 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until the server is stopped (SIGTERM, Ctrl-C, or [`Self::handle`]):
-    /// in-flight requests finish first. Then the job runner stops claiming,
-    /// lets running jobs reach a safe point within the grace period, and gives
-    /// the leases of the rest back for another instance to take.
+    /// Serves until the server is stopped (SIGTERM, Ctrl-C, or [`Self::handle`]).
+    /// On a signal the server stops accepting and lets in-flight requests
+    /// finish, and at the same moment the job runner stops claiming; running
+    /// jobs get the grace period to reach a safe point, and the leases of the
+    /// rest are given back for another instance to take.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let stop_claiming = self.runner.stop_claiming();
+        let signals = tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing requests and jobs");
+            stop_claiming.stop();
+            handle.stop(true).await;
+        });
         let result = self.server.await;
+        signals.abort();
         self.runner.shutdown().await;
         result
+    }
+}
+
+/// Resolves on SIGTERM (Unix) or Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

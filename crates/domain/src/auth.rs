@@ -91,21 +91,27 @@ pub async fn login(roster: &Roster, ctx: &Context, email: &str, password: &str) 
     let by_ip = Key::ip(ip);
     let by_email = plausible.then(|| Key::email(&email));
     let mut refused = None;
+    let mut first_refusal = false;
     for key in pair.iter().chain([&by_ip]) {
         let count = throttle::hit(&roster.db, key, now).await?;
         if count.over(key) {
+            // One event per key and window, not one per hammering request.
+            first_refusal |= count.attempts == key.limit + 1;
             refused = Some(count.refused(now));
         }
     }
     if let Some(error) = refused {
-        audit::record(
-            &roster.db,
-            roster,
-            ctx,
-            Event::refused("auth.sign_in_throttled", "too many failed attempts")
-                .maybe_target(target),
-        )
-        .await?;
+        if first_refusal {
+            audit::record(
+                &roster.db,
+                roster,
+                ctx,
+                Event::refused("auth.sign_in_throttled", "too many failed attempts")
+                    .maybe_target(target)
+                    .details(json!({ "until_window_ends": true })),
+            )
+            .await?;
+        }
         return Err(error);
     }
     if let Some(key) = &by_email {
@@ -118,7 +124,18 @@ pub async fn login(roster: &Roster, ctx: &Context, email: &str, password: &str) 
     }
 
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let ok = roster.hasher.verify(password.to_string(), hash).await?;
+    let ok = match roster.hasher.verify(password.to_string(), hash).await {
+        Ok(ok) => ok,
+        Err(busy @ Error::Busy { .. }) => {
+            // Not checked, so not counted: a person retrying through a flood
+            // must not lock themselves out.
+            for key in pair.iter().chain([&by_ip]).chain(by_email.iter()) {
+                throttle::refund(&roster.db, key).await?;
+            }
+            return Err(busy);
+        }
+        Err(other) => return Err(other),
+    };
     let user = match user {
         Some(user) if ok => user,
         _ => {
@@ -251,10 +268,12 @@ pub async fn refresh(roster: &Roster, ctx: &Context, refresh_token: &str) -> Res
             sessions::end(&txn, session.id, EndReason::RefreshTokenReused, now).await?;
             let owner = users::Entity::find_by_id(session.user_id).one(&txn).await?;
             let target = owner.map(|u| Target::user(u.id, user_ops::full_name(&u)));
+            let mut anonymous = ctx.with_principal(Principal::Anonymous);
+            anonymous.session_id = Some(session.id);
             audit::record(
                 &txn,
                 roster,
-                &ctx.with_principal(Principal::Anonymous),
+                &anonymous,
                 Event::refused(
                     "auth.refresh_reuse_detected",
                     "a refresh token was presented again after it was swapped; the session was ended",

@@ -518,6 +518,27 @@ pub async fn set_password_with_token(
     token: &str,
     password: &str,
 ) -> Result<()> {
+    let result = set_password_from_link(roster, ctx, token, password).await;
+    if let Err(Error::AccountSuspended) = &result
+        && let Err(error) = audit::record(
+            &roster.db,
+            roster,
+            ctx,
+            Event::refused("auth.password_set", "the account is suspended"),
+        )
+        .await
+    {
+        tracing::error!(error = %error, "cannot record a refusal");
+    }
+    result
+}
+
+async fn set_password_from_link(
+    roster: &Roster,
+    ctx: &Context,
+    token: &str,
+    password: &str,
+) -> Result<()> {
     let now = roster.now();
     // Checked and hashed before the write transaction: hashing takes a while,
     // and on SQLite every other writer would wait for it.
@@ -569,7 +590,14 @@ pub async fn set_password_with_token(
             "auth.password_reset_completed"
         })
         .target(Target::user(user_id, name))
-        .details(serde_json::json!({ "sessions_ended": ended })),
+        .details(if was_invited {
+            serde_json::json!({
+                "sessions_ended": ended,
+                "status": audit::change(UserStatus::Invited, UserStatus::Active),
+            })
+        } else {
+            serde_json::json!({ "sessions_ended": ended })
+        }),
     )
     .await?;
     txn.commit().await?;

@@ -372,6 +372,38 @@ async fn delete_team(roster: &Roster, ctx: &Context, id: Uuid) -> Result<()> {
     actor.require_admin_for("only admins may delete teams")?;
     let txn = roster.write_txn().await?;
     let team = find(&txn, id).await?;
+    // Each member's History says they left with the team.
+    let rows = team_members::Entity::find()
+        .filter(team_members::Column::TeamId.eq(id))
+        .all(&txn)
+        .await?;
+    let people: HashMap<Uuid, users::Model> = users::Entity::find()
+        .filter(users::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    for row in &rows {
+        let name = people
+            .get(&row.user_id)
+            .map(crate::users::full_name)
+            .unwrap_or_default();
+        audit::record(
+            &txn,
+            roster,
+            ctx,
+            Event::success("team.member_removed")
+                .target(Target::member(id, &team.name, row.user_id, &name))
+                .details(serde_json::json!({
+                    "role": row.role,
+                    "team_id": id,
+                    "user_id": row.user_id,
+                    "because": "team_deleted",
+                })),
+        )
+        .await?;
+    }
     let members = team_members::Entity::delete_many()
         .filter(team_members::Column::TeamId.eq(id))
         .exec(&txn)

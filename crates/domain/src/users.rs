@@ -820,6 +820,8 @@ pub async fn set_password(
         Event::success("auth.password_set").target(Target::user(user_id, name)),
     )
     .await?;
+    // A new password ends the sessions of the old one.
+    sessions::end_all(&txn, user_id, None, EndReason::PasswordReset, roster.now()).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -99,7 +99,7 @@ pub async fn login(
 /// The refresh token rotates on every use; presenting one again within 10
 /// seconds of its swap (two tabs at once) answers the same successor, later it
 /// ends the whole session (someone else has a copy). A session ends 30 days
-/// after sign-in however often it is refreshed. Requests from other sites
+/// (`ROSTER_SESSION_TTL_DAYS`) after sign-in however often it is refreshed. Requests from other sites
 /// (`Sec-Fetch-Site: cross-site`, or a foreign `Origin`) are refused.
 #[utoipa::path(
     operation_id = "refresh_session",
@@ -118,7 +118,7 @@ pub async fn refresh(
     req: HttpRequest,
     ctx: Anonymous,
 ) -> Result<HttpResponse, ApiError> {
-    refuse_cross_site(&req, &settings)?;
+    refuse_cross_site(&roster, &ctx.0, &req, &settings, "auth.session_refreshed").await?;
     let token = refresh_token(&req, &settings)
         .ok_or_else(|| ApiError::unauthenticated("No session: sign in first."))?;
     match roster_domain::auth::refresh(&roster, &ctx.0, &token).await {
@@ -151,7 +151,7 @@ pub async fn logout(
     req: HttpRequest,
     ctx: Anonymous,
 ) -> Result<HttpResponse, ApiError> {
-    refuse_cross_site(&req, &settings)?;
+    refuse_cross_site(&roster, &ctx.0, &req, &settings, "auth.signed_out").await?;
     if let Some(token) = refresh_token(&req, &settings) {
         roster_domain::auth::logout(&roster, &ctx.0, &token).await?;
     }

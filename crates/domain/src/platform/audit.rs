@@ -193,6 +193,17 @@ pub(crate) async fn refusals<T>(
     result
 }
 
+/// Records a refusal decided outside the domain (the API's cross-site check),
+/// on its own.
+pub async fn record_refusal(
+    roster: &Roster,
+    ctx: &Context,
+    action: &'static str,
+    reason: &str,
+) -> Result<()> {
+    record(&roster.db, roster, ctx, Event::refused(action, reason)).await
+}
+
 /// The changes between two values of a field, for `details.changes`.
 pub(crate) fn change(old: impl serde::Serialize, new: impl serde::Serialize) -> Value {
     json!({ "old": old, "new": new })

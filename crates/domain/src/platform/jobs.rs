@@ -261,8 +261,18 @@ impl Registry {
 
 /// A started runner.
 pub struct Runner {
-    stop: watch::Sender<bool>,
+    stop: Arc<watch::Sender<bool>>,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// Tells a runner to stop claiming, from elsewhere (a signal handler).
+#[derive(Clone)]
+pub struct StopClaiming(Arc<watch::Sender<bool>>);
+
+impl StopClaiming {
+    pub fn stop(&self) {
+        let _ = self.0.send(true);
+    }
 }
 
 impl Runner {
@@ -270,7 +280,16 @@ impl Runner {
     pub fn start(roster: Roster, registry: Registry, settings: RunnerSettings) -> Self {
         let (stop, stopping) = watch::channel(false);
         let task = tokio::spawn(run(roster, registry, settings, stopping));
-        Self { stop, task }
+        Self {
+            stop: Arc::new(stop),
+            task,
+        }
+    }
+
+    /// A handle that makes the runner stop claiming (and start its grace
+    /// period) at once; [`Self::shutdown`] then waits for the rest.
+    pub fn stop_claiming(&self) -> StopClaiming {
+        StopClaiming(self.stop.clone())
     }
 
     /// Stops claiming, lets running jobs reach a safe point within the grace
@@ -617,13 +636,23 @@ async fn run_one(
         attempt: job.attempts,
         stopping,
     };
+    /// Aborts the handler's task when dropped: when this run is aborted (the
+    /// grace period is over) or gives up the job (the lease is lost), the
+    /// handler must stop too, not go on detached beside the next owner.
+    struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+    impl<T> Drop for AbortOnDrop<T> {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
     // The handler runs in a task of its own, so a panic is an error of this
     // job and not of the runner.
-    let mut work = tokio::spawn(handler(run));
+    let mut work = AbortOnDrop(tokio::spawn(handler(run)));
     let beat = (settings.lease / 3).max(Duration::from_millis(50));
+    let mut held_until = job.lease_until.unwrap_or_else(|| roster.now());
     loop {
         tokio::select! {
-            done = &mut work => {
+            done = &mut work.0 => {
                 return Ran::Finished(match done {
                     Ok(result) => result,
                     Err(e) if e.is_panic() => Err(Error::internal("the job panicked")),
@@ -632,26 +661,33 @@ async fn run_one(
             }
             _ = tokio::time::sleep(beat) => {
                 match heartbeat(roster, settings, job.id, job.attempts).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        work.abort();
+                    Ok(Some(until)) => held_until = until,
+                    Ok(None) => {
                         tracing::warn!(job.id = %job.id, "lease lost; another instance has the job");
                         return Ran::LeaseLost;
                     }
-                    Err(error) => tracing::warn!(job.id = %job.id, error = %error, "heartbeat failed"),
+                    Err(error) => {
+                        tracing::warn!(job.id = %job.id, error = %error, "heartbeat failed");
+                        // Without a renewal the lease runs out, and another
+                        // instance may take the job over: stop before that.
+                        if roster.now() >= held_until {
+                            return Ran::LeaseLost;
+                        }
+                    }
                 }
             }
         }
     }
 }
 
-/// Renews the lease; `false` when the claim is no longer ours.
+/// Renews the lease; answers until when it holds, or `None` when the claim is
+/// no longer ours.
 async fn heartbeat(
     roster: &Roster,
     settings: &RunnerSettings,
     id: Uuid,
     attempt: i32,
-) -> Result<bool> {
+) -> Result<Option<DateTime<Utc>>> {
     let now = roster.now();
     let lease = now + chrono::Duration::from_std(settings.lease).map_err(Error::internal)?;
     let renewed = fenced(jobs::Entity::update_many(), id, attempt, &settings.instance)
@@ -659,7 +695,7 @@ async fn heartbeat(
         .col_expr(jobs::Column::HeartbeatAt, Expr::value(now))
         .exec(&roster.db)
         .await?;
-    Ok(renewed.rows_affected == 1)
+    Ok((renewed.rows_affected == 1).then_some(lease))
 }
 
 async fn record_outcome(
