@@ -5,9 +5,15 @@
 
 use std::time::Duration;
 
-use roster_tests::smtp::SmtpSink;
+use roster_domain::Roster;
+use roster_domain::background::{MAIL_DELIVER, PASSWORD_RESET_FOLLOW_UP};
+use roster_entity::{jobs, outbox};
+use roster_tests::smtp::{ReceivedMail, SmtpSink};
 use roster_tests::{ADMIN_EMAIL, TestApp, client, problem, smtp_at, spawn_app_with};
-use roster_types::{Email, EmailList, EmailStatus, EmailTemplate, Role, User, UserStatus};
+use roster_types::{
+    Email, EmailList, EmailStatus, EmailTemplate, JobStatus, Role, User, UserStatus,
+};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
 async fn app_with_sink() -> (TestApp, SmtpSink) {
@@ -50,6 +56,51 @@ async fn newest_email_once(
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("the newest email never {what}");
+}
+
+/// Waits (up to 15 s) until nothing more will be sent, and returns the outbox:
+/// no job that sends mail (`mail.deliver`) or queues it (the follow-up of a
+/// "Forgot password?") is due or running, and then every outbox row is `sent`
+/// or `failed`. The jobs are looked at first: once none is due or running,
+/// only a request of the test can queue a message, so outbox rows that are all
+/// final then stay final. A message is marked `sent` only after the SMTP
+/// server accepted it, so by then the sink holds everything that went out.
+async fn settled_outbox(roster: &Roster) -> Vec<outbox::Model> {
+    let final_state = [EmailStatus::Sent.as_str(), EmailStatus::Failed.as_str()];
+    for _ in 0..600 {
+        let busy = jobs::Entity::find()
+            .filter(jobs::Column::Kind.is_in([MAIL_DELIVER, PASSWORD_RESET_FOLLOW_UP]))
+            .filter(
+                Condition::any()
+                    .add(jobs::Column::Status.eq(JobStatus::Running.as_str()))
+                    .add(
+                        Condition::all()
+                            .add(jobs::Column::Status.eq(JobStatus::Queued.as_str()))
+                            .add(jobs::Column::RunAt.lte(roster.now())),
+                    ),
+            )
+            .count(&roster.db)
+            .await
+            .unwrap();
+        if busy == 0 {
+            let rows = outbox::Entity::find().all(&roster.db).await.unwrap();
+            if rows
+                .iter()
+                .all(|r| final_state.contains(&r.status.as_str()))
+            {
+                return rows;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the outbox never settled: messages are still queued or mail jobs still due");
+}
+
+/// The envelope recipients of `messages`, sorted.
+fn recipients(messages: &[ReceivedMail]) -> Vec<String> {
+    let mut all: Vec<String> = messages.iter().flat_map(|m| m.recipients.clone()).collect();
+    all.sort();
+    all
 }
 
 async fn emails(app: &TestApp, token: &str, user: &User) -> EmailList {
@@ -132,7 +183,8 @@ async fn when_smtp_is_down_the_email_waits_with_its_error_and_goes_out_once_it_i
     .await;
     assert_eq!(sent.status, EmailStatus::Sent);
     assert!(sent.attempts >= 2);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let outbox = settled_outbox(&app.roster).await;
+    assert_eq!(outbox.len(), 1, "one message queued");
     assert_eq!(sink.messages().len(), 1, "delivered exactly once");
 }
 
@@ -284,9 +336,18 @@ async fn forgot_password_answers_the_same_for_anyone_and_is_throttled() {
     let res = forgot(ADMIN_EMAIL).await;
     assert!(res.headers().contains_key("retry-after"));
     assert_eq!(problem(res, 429).await.code, "too_many_attempts");
-    sink.wait_for(3).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(sink.messages().len(), 3, "no email past the limit");
+    let outbox = settled_outbox(&app.roster).await;
+    assert_eq!(outbox.len(), 3, "one message per accepted request");
+    assert!(
+        outbox
+            .iter()
+            .all(|m| m.status == EmailStatus::Sent.as_str())
+    );
+    assert_eq!(
+        recipients(&sink.messages()),
+        [ADMIN_EMAIL; 3],
+        "no email past the limit"
+    );
 }
 
 #[tokio::test]
@@ -333,7 +394,13 @@ async fn forgot_password_sends_nothing_to_a_suspended_account() {
         .unwrap();
 
     assert_eq!(res.status(), 202);
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    let outbox = settled_outbox(&app.roster).await;
+    let templates: Vec<_> = outbox.iter().map(|m| m.template.as_str()).collect();
+    assert_eq!(
+        templates,
+        [EmailTemplate::Welcome.as_str()],
+        "nothing queued"
+    );
     assert_eq!(sink.messages().len(), 1, "only the welcome email");
 }
 
@@ -384,8 +451,24 @@ async fn correcting_an_invited_users_address_sends_the_invitation_there_instead(
     let (sink, _) = SmtpSink::start(port).await;
     let mail = sink.wait_for(1).await.remove(0);
     assert_eq!(mail.recipients, ["ada@example.com"]);
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(sink.messages().len(), 1);
+    let outbox = settled_outbox(&app.roster).await;
+    let mut outcomes: Vec<_> = outbox
+        .iter()
+        .map(|m| (m.recipient.as_str(), m.status.as_str()))
+        .collect();
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        [
+            ("ada@example.com", EmailStatus::Sent.as_str()),
+            ("ada@exmaple.com", EmailStatus::Failed.as_str())
+        ]
+    );
+    assert_eq!(
+        recipients(&sink.messages()),
+        ["ada@example.com"],
+        "the old address hears nothing"
+    );
     let token = mail.set_password_token().unwrap();
     assert_eq!(
         set_password(&app, &token, "a-long-new-password")
@@ -415,38 +498,98 @@ async fn a_mailbox_that_does_not_exist_fails_at_once_and_says_when() {
     assert!(sink.messages().is_empty());
 }
 
+/// Creates a user through the instance at `address` (`http://127.0.0.1:PORT`).
+async fn create_user_at(address: &str, token: &str, email: &str) {
+    let res = client()
+        .post(format!("{address}/api/v1/users"))
+        .bearer_auth(token)
+        .json(&json!({"first_name": "Many", "last_name": "People", "email": email}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{email} is created at {address}");
+}
+
+/// `p{i}@example.com` for every `i` of `range`, sorted as [`recipients`] sorts.
+fn addresses(range: std::ops::Range<usize>) -> Vec<String> {
+    let mut all: Vec<String> = range.map(|i| format!("p{i}@example.com")).collect();
+    all.sort();
+    all
+}
+
 #[tokio::test]
 async fn two_instances_on_one_database_send_every_message_exactly_once() {
-    let (sink, port) = SmtpSink::start(0).await;
+    // Each instance has a mail server of its own, so where a message arrived
+    // tells which instance sent it.
+    let (first_sink, first_port) = SmtpSink::start(0).await;
+    let (second_sink, second_port) = SmtpSink::start(0).await;
     let app = spawn_app_with(|c| {
-        smtp_at(c, port);
+        smtp_at(c, first_port);
         c.mail_poll_ms = 5;
     })
     .await;
-    // A second instance behind the same load balancer, its own worker racing
-    // the first for the same outbox.
-    let _sibling = app.sibling(|_| {}).await;
     let admin = app.admin_token().await;
-    let n = 40;
-    for i in 0..n {
-        app.create_user(&admin, "Many", "People", &format!("p{i}@example.com"), &[])
-            .await;
-    }
 
-    let messages = sink.wait_for(n).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let messages = if sink.messages().len() > messages.len() {
-        sink.messages()
-    } else {
-        messages
-    };
-    let mut recipients: Vec<_> = messages.iter().flat_map(|m| m.recipients.clone()).collect();
-    recipients.sort();
-    let before = recipients.len();
-    recipients.dedup();
-    assert_eq!(before, n, "no message was sent twice");
-    assert_eq!(recipients.len(), n, "every message was sent");
-    let mut ids: Vec<_> = messages
+    // Alone, the first instance sends what is queued.
+    let alone = addresses(0..5);
+    for email in &alone {
+        create_user_at(&app.address, &admin, email).await;
+    }
+    settled_outbox(&app.roster).await;
+    assert_eq!(recipients(&first_sink.messages()), alone);
+
+    // A second instance behind the same load balancer: requests reach both,
+    // and its runner races the first one's for the same outbox.
+    let (sibling, sibling_roster) = app.sibling(|c| smtp_at(c, second_port)).await;
+    let raced = addresses(5..45);
+    for (i, email) in raced.iter().enumerate() {
+        let at = if i % 2 == 0 { &app.address } else { &sibling };
+        create_user_at(at, &admin, email).await;
+    }
+    settled_outbox(&sibling_roster).await;
+    let mut so_far: Vec<String> = alone.iter().chain(&raced).cloned().collect();
+    so_far.sort();
+    let mut both = first_sink.messages();
+    both.extend(second_sink.messages());
+    assert_eq!(
+        recipients(&both),
+        so_far,
+        "each message once, by one of them"
+    );
+
+    // Once the first instance is gone, the second sends on its own.
+    let (first_sent, second_sent) = (first_sink.messages().len(), second_sink.messages().len());
+    app.stop().await;
+    let later = addresses(45..50);
+    for email in &later {
+        create_user_at(&sibling, &admin, email).await;
+    }
+    let outbox = settled_outbox(&sibling_roster).await;
+    assert_eq!(
+        first_sink.messages().len(),
+        first_sent,
+        "the stopped instance sent nothing more"
+    );
+    assert_eq!(
+        recipients(&second_sink.messages()[second_sent..]),
+        later,
+        "the second instance sent what was queued after the first stopped"
+    );
+
+    // Every message went out exactly once, each with a Message-ID of its own.
+    let n = alone.len() + raced.len() + later.len();
+    assert_eq!(outbox.len(), n);
+    assert!(
+        outbox
+            .iter()
+            .all(|m| m.status == EmailStatus::Sent.as_str())
+    );
+    let mut all = first_sink.messages();
+    all.extend(second_sink.messages());
+    let mut everyone: Vec<String> = so_far.into_iter().chain(later).collect();
+    everyone.sort();
+    assert_eq!(recipients(&all), everyone, "no message sent twice or never");
+    let mut ids: Vec<_> = all
         .iter()
         .filter_map(|m| {
             m.data
@@ -483,7 +626,8 @@ async fn a_queued_email_outlives_the_instance_that_queued_it() {
 
     let mail = sink.wait_for(1).await.remove(0);
     assert_eq!(mail.recipients, ["ada@example.com"]);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let outbox = settled_outbox(&next).await;
+    assert_eq!(outbox.len(), 1);
     assert_eq!(sink.messages().len(), 1, "sent once");
     let list = roster_domain::mail::user_emails(&next, &admin_actor(&next).await, ada.id)
         .await

@@ -188,6 +188,118 @@ async fn memberships_have_roles_and_bad_changes_are_clear_problems() {
     problem(again, 404).await;
 }
 
+/// The name and member count of each team `GET /teams?{query}` returns, in
+/// order.
+async fn teams_in_order(app: &TestApp, token: &str, query: &str) -> Vec<(String, u64)> {
+    let res = app.get(&format!("/api/v1/teams?{query}"), token).await;
+    assert_eq!(res.status(), 200, "GET /teams?{query}");
+    let list: TeamList = res.json().await.unwrap();
+    list.items
+        .into_iter()
+        .map(|t| (t.name, t.member_count))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_team_column_sorts_both_ways_with_a_stable_tie_break() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let ada = app
+        .create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[])
+        .await;
+    let grace = app
+        .create_user(&admin, "Grace", "Hopper", "grace@example.com", &[])
+        .await;
+    // Created in this order, with these members; "accounts" is lower-case to
+    // show that names sort regardless of case, and Sales and Design tie on
+    // their member count.
+    for (name, members) in [
+        ("Sales", vec![&ada, &grace]),
+        ("accounts", vec![]),
+        ("Marketing", vec![&ada]),
+        ("Design", vec![&ada, &grace]),
+    ] {
+        let team = create_team(&app, &admin, name).await;
+        for user in members {
+            assert_eq!(add(&app, &admin, &team, user, "member").await.status(), 201);
+        }
+    }
+    let rows = |names: [(&str, u64); 4]| {
+        names
+            .into_iter()
+            .map(|(n, c)| (n.to_string(), c))
+            .collect::<Vec<_>>()
+    };
+
+    let by_name = teams_in_order(&app, &admin, "sort=name").await;
+    let by_name_desc = teams_in_order(&app, &admin, "sort=-name").await;
+    let by_count = teams_in_order(&app, &admin, "sort=member_count").await;
+    let by_count_desc = teams_in_order(&app, &admin, "sort=-member_count").await;
+    let oldest_first = teams_in_order(&app, &admin, "sort=created_at").await;
+    let newest_first = teams_in_order(&app, &admin, "sort=-created_at").await;
+
+    assert_eq!(
+        by_name,
+        rows([
+            ("accounts", 0),
+            ("Design", 2),
+            ("Marketing", 1),
+            ("Sales", 2)
+        ])
+    );
+    assert_eq!(
+        by_name_desc,
+        rows([
+            ("Sales", 2),
+            ("Marketing", 1),
+            ("Design", 2),
+            ("accounts", 0)
+        ])
+    );
+    // A tie on the count falls back to the name, A to Z, both ways.
+    assert_eq!(
+        by_count,
+        rows([
+            ("accounts", 0),
+            ("Marketing", 1),
+            ("Design", 2),
+            ("Sales", 2)
+        ])
+    );
+    assert_eq!(
+        by_count_desc,
+        rows([
+            ("Design", 2),
+            ("Sales", 2),
+            ("Marketing", 1),
+            ("accounts", 0)
+        ])
+    );
+    assert_eq!(
+        oldest_first,
+        rows([
+            ("Sales", 2),
+            ("accounts", 0),
+            ("Marketing", 1),
+            ("Design", 2)
+        ])
+    );
+    assert_eq!(
+        newest_first,
+        rows([
+            ("Design", 2),
+            ("Marketing", 1),
+            ("accounts", 0),
+            ("Sales", 2)
+        ])
+    );
+    assert_eq!(
+        teams_in_order(&app, &admin, "").await,
+        by_name,
+        "name by default"
+    );
+}
+
 #[tokio::test]
 async fn deleting_a_team_removes_memberships_but_never_people() {
     let app = spawn_app().await;
@@ -196,7 +308,18 @@ async fn deleting_a_team_removes_memberships_but_never_people() {
     let ada = app
         .create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[])
         .await;
-    add(&app, &admin, &team, &ada, "member").await;
+    assert_eq!(add(&app, &admin, &team, &ada, "member").await.status(), 201);
+    let before: UserTeamList = app
+        .get(&format!("/api/v1/users/{}/teams", ada.id), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        before.items.iter().map(|t| t.team_id).collect::<Vec<_>>(),
+        [team.id],
+        "Ada is a member before the team goes"
+    );
 
     let res = app
         .client

@@ -3,8 +3,11 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+use roster_entity::users as user_rows;
 use roster_tests::{ADMIN_EMAIL, TestApp, problem, spawn_app};
 use roster_types::{Role, User, UserList, UserStatus};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 async fn list(app: &TestApp, token: &str, query: &str) -> UserList {
@@ -165,16 +168,58 @@ async fn searching_matches_names_full_names_and_emails_case_insensitively() {
     assert_eq!(list(&app, &token, "q=lovelace%20ada").await.page.total, 0);
 }
 
+/// Gives the user with `email` a Thinkific id, as a sync with Thinkific would.
+async fn set_thinkific_id(app: &TestApp, email: &str, id: i64) {
+    let updated = user_rows::Entity::update_many()
+        .col_expr(user_rows::Column::ThinkificUserId, Expr::value(id))
+        .filter(user_rows::Column::Email.eq(email))
+        .exec(&app.roster.db)
+        .await
+        .unwrap();
+    assert_eq!(updated.rows_affected, 1, "{email} exists");
+}
+
 #[tokio::test]
 async fn every_column_sorts_both_ways_with_a_stable_tie_break() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
+    // Created in this order after the admin.
     seed_people(&app, &token).await;
+    // Three have a Thinkific account; the admin and Édith have none.
+    for (email, id) in [
+        ("grace@navy.example", 10),
+        ("alan@bletchley.example", 20),
+        ("ada@example.com", 30),
+    ] {
+        set_thinkific_id(&app, email, id).await;
+    }
+    let everyone = list(&app, &token, "").await.items;
+    let id_of = |email: &str| everyone.iter().find(|u| u.email == email).unwrap().id;
+    // Users tied on the column (no Thinkific id) follow the id, in the same
+    // direction as the column.
+    let mut no_thinkific = [ADMIN_EMAIL, "edith@example.org"];
+    no_thinkific.sort_by_key(|email| id_of(email));
+    let [lower_id, higher_id] = no_thinkific;
 
     let by_name = list(&app, &token, "sort=name").await;
-    let names: Vec<_> = by_name.items.iter().map(|u| u.full_name.as_str()).collect();
+    let by_name_desc = list(&app, &token, "sort=-name").await;
+    let by_email = list(&app, &token, "sort=email").await;
+    let by_email_desc = list(&app, &token, "sort=-email").await;
+    let by_thinkific = list(&app, &token, "sort=thinkific_id").await;
+    let by_thinkific_desc = list(&app, &token, "sort=-thinkific_id").await;
+    let oldest_first = list(&app, &token, "sort=created_at").await;
+    let newest_first = list(&app, &token, "sort=-created_at").await;
+    let default_order = list(&app, &token, "").await;
+
+    let names = |l: &UserList| {
+        l.items
+            .iter()
+            .map(|u| u.full_name.clone())
+            .collect::<Vec<_>>()
+    };
+    // Accents are folded: Édith sorts with E, not after Z.
     assert_eq!(
-        names,
+        names(&by_name),
         [
             "Ada Lovelace",
             "Alan Turing",
@@ -183,35 +228,87 @@ async fn every_column_sorts_both_ways_with_a_stable_tie_break() {
             "Roster Admin"
         ]
     );
-    let by_name_desc = list(&app, &token, "sort=-name").await;
-    let mut reversed = by_name.items.clone();
-    reversed.reverse();
-    assert_eq!(by_name_desc.items, reversed);
-
-    let by_email = list(&app, &token, "sort=email").await;
-    let mut sorted = emails(&by_email)
-        .iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>();
-    sorted.sort();
+    assert_eq!(
+        names(&by_name_desc),
+        [
+            "Roster Admin",
+            "Grace Hopper",
+            "Édith Zola",
+            "Alan Turing",
+            "Ada Lovelace"
+        ]
+    );
     assert_eq!(
         emails(&by_email),
-        sorted.iter().map(String::as_str).collect::<Vec<_>>()
+        [
+            "ada@example.com",
+            ADMIN_EMAIL,
+            "alan@bletchley.example",
+            "edith@example.org",
+            "grace@navy.example"
+        ]
     );
-
-    let newest_first = list(&app, &token, "sort=-created_at").await;
-    assert_eq!(newest_first.items[0].email, "edith@example.org");
-    assert_eq!(newest_first.items.last().unwrap().email, ADMIN_EMAIL);
-    let default_order = list(&app, &token, "").await;
-    assert_eq!(default_order.items, newest_first.items);
-
-    // Nobody has a Thinkific id yet: the order falls back to the id, both ways.
-    let tid = list(&app, &token, "sort=thinkific_id").await;
-    let tid_desc = list(&app, &token, "sort=-thinkific_id").await;
-    let mut ids: Vec<_> = tid.items.iter().map(|u| u.id).collect();
-    assert!(ids.windows(2).all(|w| w[0] < w[1]));
-    ids.reverse();
-    assert_eq!(tid_desc.items.iter().map(|u| u.id).collect::<Vec<_>>(), ids);
+    assert_eq!(
+        emails(&by_email_desc),
+        [
+            "grace@navy.example",
+            "edith@example.org",
+            "alan@bletchley.example",
+            ADMIN_EMAIL,
+            "ada@example.com"
+        ]
+    );
+    // Users without a Thinkific account come last both ways.
+    fn thinkific(l: &UserList) -> Vec<(&str, Option<i64>)> {
+        l.items
+            .iter()
+            .map(|u| (u.email.as_str(), u.thinkific_user_id))
+            .collect()
+    }
+    assert_eq!(
+        thinkific(&by_thinkific),
+        [
+            ("grace@navy.example", Some(10)),
+            ("alan@bletchley.example", Some(20)),
+            ("ada@example.com", Some(30)),
+            (lower_id, None),
+            (higher_id, None)
+        ]
+    );
+    assert_eq!(
+        thinkific(&by_thinkific_desc),
+        [
+            ("ada@example.com", Some(30)),
+            ("alan@bletchley.example", Some(20)),
+            ("grace@navy.example", Some(10)),
+            (higher_id, None),
+            (lower_id, None)
+        ]
+    );
+    assert_eq!(
+        emails(&oldest_first),
+        [
+            ADMIN_EMAIL,
+            "ada@example.com",
+            "grace@navy.example",
+            "alan@bletchley.example",
+            "edith@example.org"
+        ]
+    );
+    assert_eq!(
+        emails(&newest_first),
+        [
+            "edith@example.org",
+            "alan@bletchley.example",
+            "grace@navy.example",
+            "ada@example.com",
+            ADMIN_EMAIL
+        ]
+    );
+    assert_eq!(
+        default_order.items, newest_first.items,
+        "newest first by default"
+    );
 }
 
 #[tokio::test]
