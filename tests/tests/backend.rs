@@ -16,6 +16,12 @@ async fn the_suite_runs_on_the_database_that_database_url_names() {
         }
         _ => {
             assert_eq!(backend, "SQLite");
+            // `cargo xtask test` runs a PostgreSQL pass of its own after this
+            // one (or says loudly why not), so only a bare `cargo test` needs
+            // telling that PostgreSQL was left out.
+            if std::env::var_os("ROSTER_SKIP_LOG").is_some() {
+                return;
+            }
             skip(
                 "the PostgreSQL run of the API tests",
                 "DATABASE_URL is not set to postgres://...; this run used SQLite",
