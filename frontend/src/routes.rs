@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use leptos_router::location::Url;
 use uuid::Uuid;
 
 /// A tab of the user detail page, in display order.
@@ -115,22 +114,10 @@ impl fmt::Display for Page {
     }
 }
 
-/// An encoded query string (with its `?`, or empty) of `params`.
+/// An encoded query string (with its `?`, or empty) of `params`: the codec the
+/// server reads list queries with.
 pub fn query_string<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> String {
-    if params.is_empty() {
-        return String::new();
-    }
-    let pairs: Vec<String> = params
-        .iter()
-        .map(|(key, value)| {
-            format!(
-                "{}={}",
-                Url::escape(key.as_ref()),
-                Url::escape(value.as_ref())
-            )
-        })
-        .collect();
-    format!("?{}", pairs.join("&"))
+    roster_types::query::encode(params)
 }
 
 /// The value of `key` in a raw (still encoded) query string such as

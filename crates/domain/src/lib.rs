@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod mail;
 pub mod maintenance;
+mod paging;
 pub mod password;
 pub mod platform;
 pub mod seed;

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use roster_entity::{refresh_tokens, sessions, users};
-use roster_types::{PageInfo, SessionInfo, SessionList};
+use roster_types::{SessionInfo, SessionList};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order,
@@ -235,15 +235,9 @@ async fn live_sessions(
         .order_by(sessions::Column::Id, Order::Desc)
         .all(&roster.db)
         .await?;
-    let total = rows.len() as u64;
-    Ok(SessionList {
-        items: rows.into_iter().map(|m| to_dto(m, current)).collect(),
-        page: PageInfo {
-            page: 1,
-            per_page: u32::try_from(total).unwrap_or(u32::MAX).max(1),
-            total,
-        },
-    })
+    Ok(SessionList::whole(
+        rows.into_iter().map(|m| to_dto(m, current)).collect(),
+    ))
 }
 
 /// `GET /auth/sessions`: the caller's own live sessions.

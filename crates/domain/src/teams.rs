@@ -5,9 +5,8 @@ use std::collections::HashMap;
 use roster_entity::{team_members, teams, users};
 use roster_types::validate::{check_team_description, check_team_name};
 use roster_types::{
-    CreateTeamRequest, DEFAULT_PER_PAGE, FieldError, PageInfo, Team, TeamList, TeamListQuery,
-    TeamMember, TeamMemberList, TeamRole, TeamSort, UpdateTeamRequest, UserStatus, UserTeam,
-    UserTeamList,
+    CreateTeamRequest, FieldError, Team, TeamList, TeamListQuery, TeamMember, TeamMemberList,
+    TeamRole, TeamSort, UpdateTeamRequest, UserStatus, UserTeam, UserTeamList,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
@@ -18,6 +17,7 @@ use uuid::Uuid;
 
 use crate::access::{self, Reach};
 use crate::audit::{self, Event, Target, change};
+use crate::paging::Paging;
 use crate::{Actor, Context, Error, Result, Roster};
 
 fn name_taken() -> Error {
@@ -135,11 +135,7 @@ async fn list_teams(roster: &Roster, ctx: &Context, query: &TeamListQuery) -> Re
                 .like(LikeExpr::new(pattern).escape('\\')),
         );
     }
-    let page = Ord::max(query.page.unwrap_or(1), 1);
-    let per_page = query
-        .per_page
-        .unwrap_or(DEFAULT_PER_PAGE)
-        .clamp(1, roster_types::MAX_PER_PAGE);
+    let paging = Paging::new(query.page, query.per_page);
     let total = select.clone().count(&roster.db).await?;
     let sort = query.sort.unwrap_or_default();
     let order = |desc: bool| if desc { Order::Desc } else { Order::Asc };
@@ -167,26 +163,20 @@ async fn list_teams(roster: &Roster, ctx: &Context, query: &TeamListQuery) -> Re
     };
     let rows = select
         .order_by(teams::Column::Id, dir)
-        .offset(u64::from(page - 1) * u64::from(per_page))
-        .limit(u64::from(per_page))
+        .offset(paging.offset())
+        .limit(paging.limit())
         .all(&roster.db)
         .await?;
     let ids: Vec<Uuid> = rows.iter().map(|t| t.id).collect();
     let counts = member_counts(&roster.db, &ids).await?;
-    Ok(TeamList {
-        items: rows
-            .into_iter()
-            .map(|t| {
-                let n = counts.get(&t.id).copied().unwrap_or(0);
-                to_dto(t, n)
-            })
-            .collect(),
-        page: PageInfo {
-            page,
-            per_page,
-            total,
-        },
-    })
+    let items = rows
+        .into_iter()
+        .map(|t| {
+            let n = counts.get(&t.id).copied().unwrap_or(0);
+            to_dto(t, n)
+        })
+        .collect();
+    Ok(paging.page(items, total))
 }
 
 /// `GET /teams/{id}`.
@@ -463,7 +453,7 @@ async fn team_members_of(roster: &Roster, ctx: &Context, id: Uuid) -> Result<Tea
             .cmp(&b.role)
             .then_with(|| a.full_name.to_lowercase().cmp(&b.full_name.to_lowercase()))
     });
-    Ok(TeamMemberList { items })
+    Ok(TeamMemberList::whole(items))
 }
 
 fn member_dto(row: &team_members::Model, user: &users::Model) -> Result<TeamMember> {
@@ -678,7 +668,7 @@ pub async fn user_teams(roster: &Roster, ctx: &Context, user_id: Uuid) -> Result
         })
         .collect::<Result<Vec<_>>>()?;
     items.sort_by_key(|t| t.name.to_lowercase());
-    Ok(UserTeamList { items })
+    Ok(UserTeamList::whole(items))
 }
 
 async fn membership(

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use roster_entity::{team_members, user_roles, users};
 use roster_types::validate::{self, ValidUser};
 use roster_types::{
-    CreateUserRequest, DEFAULT_PER_PAGE, PageInfo, Role, TeamRole, UpdateUserRequest, User,
-    UserColumn, UserList, UserListQuery, UserStatus,
+    CreateUserRequest, Role, TeamRole, UpdateUserRequest, User, UserColumn, UserList,
+    UserListQuery, UserStatus,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::access::{self, Reach};
 use crate::audit::{self, Event, Target, change};
+use crate::paging::Paging;
 use crate::sessions::{self, EndReason};
 use crate::{Context, Error, Result, Roster};
 
@@ -211,11 +212,7 @@ pub async fn list(roster: &Roster, ctx: &Context, query: &UserListQuery) -> Resu
 
 async fn list_users(roster: &Roster, ctx: &Context, query: &UserListQuery) -> Result<UserList> {
     let actor = ctx.actor()?;
-    let page = Ord::max(query.page.unwrap_or(1), 1);
-    let per_page = query
-        .per_page
-        .unwrap_or(DEFAULT_PER_PAGE)
-        .clamp(1, roster_types::MAX_PER_PAGE);
+    let paging = Paging::new(query.page, query.per_page);
     let mut scope = None;
     if !actor.is_admin() {
         if !actor.is_manager() {
@@ -226,14 +223,7 @@ async fn list_users(roster: &Roster, ctx: &Context, query: &UserListQuery) -> Re
         if let Some(team_id) = query.team_id
             && !access::manages_team(&roster.db, actor, team_id).await?
         {
-            return Ok(UserList {
-                items: Vec::new(),
-                page: PageInfo {
-                    page,
-                    per_page,
-                    total: 0,
-                },
-            });
+            return Ok(paging.page(Vec::new(), 0));
         }
         // Managers see their teams' members only; totals follow.
         scope = Some(access::managed_users(actor.user_id));
@@ -265,8 +255,8 @@ async fn list_users(roster: &Roster, ctx: &Context, query: &UserListQuery) -> Re
     };
     let rows = select
         .order_by(users::Column::Id, order)
-        .offset(u64::from(page - 1) * u64::from(per_page))
-        .limit(u64::from(per_page))
+        .offset(paging.offset())
+        .limit(paging.limit())
         .all(&roster.db)
         .await?;
 
@@ -279,14 +269,7 @@ async fn list_users(roster: &Roster, ctx: &Context, query: &UserListQuery) -> Re
             to_dto(m, r)
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(UserList {
-        items,
-        page: PageInfo {
-            page,
-            per_page,
-            total,
-        },
-    })
+    Ok(paging.page(items, total))
 }
 
 /// Reads a user inside a write transaction and, on PostgreSQL, locks the row

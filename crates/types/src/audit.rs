@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{FieldError, PageInfo};
+use crate::{Choice, ListQuery, Page, Pairs, param};
 
 /// How an audited operation ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -94,14 +94,7 @@ pub struct AuditEvent {
 }
 
 /// A page of audit events, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AuditEventList {
-    /// The events on this page.
-    pub items: Vec<AuditEvent>,
-    /// Where this page sits in the whole list.
-    pub page: PageInfo,
-}
+pub type AuditEventList = Page<AuditEvent>;
 
 /// Query parameters of `GET /api/v1/audit-events` and `.csv`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,123 +142,55 @@ pub struct AuditEventQuery {
     pub per_page: Option<u32>,
 }
 
-/// Longest free-text filter value (action, target type and id, request id).
-const MAX_FILTER_LEN: usize = 200;
-
-fn check_token(value: &str) -> Result<Option<String>, String> {
-    if value.is_empty() {
-        return Ok(None);
+impl Choice for AuditOutcome {
+    const ALL: &'static [Self] = &AuditOutcome::ALL;
+    const HINT: &'static str = "Use success, refused or error.";
+    fn as_str(self) -> &'static str {
+        AuditOutcome::as_str(self)
     }
-    if value.chars().count() > MAX_FILTER_LEN {
-        return Err(format!("Use at most {MAX_FILTER_LEN} characters."));
-    }
-    if value.chars().any(char::is_control) {
-        return Err("Remove the control characters.".into());
-    }
-    Ok(Some(value.to_string()))
 }
 
-impl AuditEventQuery {
-    /// Parses query-string pairs, reporting every bad parameter by name. Unknown
-    /// parameters are ignored; a repeated one keeps its last value.
-    pub fn from_pairs<'a>(
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Self, Vec<FieldError>> {
-        let mut q = Self::default();
-        let mut errors = Vec::new();
-        for (key, value) in pairs {
-            let value = value.trim();
-            let mut bad = |message: String| errors.push(FieldError::new(key, message));
-            let uuid = |value: &str| -> Result<Option<Uuid>, String> {
-                if value.is_empty() {
-                    return Ok(None);
-                }
-                value
-                    .parse()
-                    .map(Some)
-                    .map_err(|_| "Use an id (a UUID).".to_string())
-            };
-            match key {
-                "actor_id" => match uuid(value) {
-                    Ok(v) => q.actor_id = v,
-                    Err(m) => bad(m),
-                },
-                "target_user_id" => match uuid(value) {
-                    Ok(v) => q.target_user_id = v,
-                    Err(m) => bad(m),
-                },
-                "session_id" => match uuid(value) {
-                    Ok(v) => q.session_id = v,
-                    Err(m) => bad(m),
-                },
-                "target_type" => match check_token(value) {
-                    Ok(v) => q.target_type = v,
-                    Err(m) => bad(m),
-                },
-                "target_id" => match check_token(value) {
-                    Ok(v) => q.target_id = v,
-                    Err(m) => bad(m),
-                },
-                "action" => match check_token(value) {
-                    Ok(v) => q.action = v,
-                    Err(m) => bad(m),
-                },
-                "request_id" => match check_token(value) {
-                    Ok(v) => q.request_id = v,
-                    Err(m) => bad(m),
-                },
-                "outcome" if value.is_empty() => q.outcome = None,
-                "outcome" => match AuditOutcome::parse(value) {
-                    Some(o) => q.outcome = Some(o),
-                    None => bad("Use success, refused or error.".into()),
-                },
-                "from" | "to" if value.is_empty() => {}
-                "from" | "to" => match crate::parse_instant(value) {
-                    Some(t) if key == "from" => q.from = Some(t),
-                    Some(t) => q.to = Some(t),
-                    None => bad("Use a date (2026-01-31) or an RFC 3339 time.".into()),
-                },
-                "page" | "per_page" => match crate::parse_page_param(key, value) {
-                    Ok(n) if key == "page" => q.page = Some(n),
-                    Ok(n) => q.per_page = Some(n),
-                    Err(e) => bad(e.message),
-                },
-                _ => {}
-            }
+impl ListQuery for AuditEventQuery {
+    fn take(&mut self, key: &str, value: &str) -> Result<(), String> {
+        match key {
+            "actor_id" => self.actor_id = param::uuid(value)?,
+            "target_user_id" => self.target_user_id = param::uuid(value)?,
+            "target_type" => self.target_type = param::text(value)?,
+            "target_id" => self.target_id = param::text(value)?,
+            "action" => self.action = param::text(value)?,
+            "outcome" => self.outcome = param::choice(value)?,
+            "session_id" => self.session_id = param::uuid(value)?,
+            "request_id" => self.request_id = param::text(value)?,
+            "from" => self.from = param::instant(value)?,
+            "to" => self.to = param::instant(value)?,
+            "page" => self.page = param::page(value)?,
+            "per_page" => self.per_page = param::per_page(value)?,
+            _ => {}
         }
-        if let (Some(from), Some(to)) = (q.from, q.to)
+        Ok(())
+    }
+
+    fn check(&self, errors: &mut Vec<crate::FieldError>) {
+        if let (Some(from), Some(to)) = (self.from, self.to)
             && from > to
         {
-            errors.push(FieldError::new("to", "Must not be before from."));
-        }
-        if errors.is_empty() {
-            Ok(q)
-        } else {
-            Err(errors)
+            errors.push(crate::FieldError::new("to", "Must not be before from."));
         }
     }
 
-    /// The query as `key=value` pairs (unset parameters left out), for URLs.
-    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        let mut push = |k: &'static str, v: Option<String>| {
-            if let Some(v) = v {
-                out.push((k, v));
-            }
-        };
-        push("actor_id", self.actor_id.map(|v| v.to_string()));
-        push("target_user_id", self.target_user_id.map(|v| v.to_string()));
-        push("target_type", self.target_type.clone());
-        push("target_id", self.target_id.clone());
-        push("action", self.action.clone());
-        push("outcome", self.outcome.map(|o| o.as_str().to_string()));
-        push("session_id", self.session_id.map(|v| v.to_string()));
-        push("request_id", self.request_id.clone());
-        push("from", self.from.map(|t| t.to_rfc3339()));
-        push("to", self.to.map(|t| t.to_rfc3339()));
-        push("page", self.page.map(|p| p.to_string()));
-        push("per_page", self.per_page.map(|p| p.to_string()));
-        out
+    fn write(&self, out: &mut Pairs) {
+        out.put("actor_id", self.actor_id.as_ref());
+        out.put("target_user_id", self.target_user_id.as_ref());
+        out.put("target_type", self.target_type.as_ref());
+        out.put("target_id", self.target_id.as_ref());
+        out.put("action", self.action.as_ref());
+        out.put("outcome", self.outcome.as_ref());
+        out.put("session_id", self.session_id.as_ref());
+        out.put("request_id", self.request_id.as_ref());
+        out.put("from", self.from.as_ref());
+        out.put("to", self.to.as_ref());
+        out.put("page", self.page.as_ref());
+        out.put("per_page", self.per_page.as_ref());
     }
 }
 
@@ -291,15 +216,8 @@ pub struct SessionInfo {
     pub current: bool,
 }
 
-/// A user's live sessions, most recently used first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct SessionList {
-    /// The sessions.
-    pub items: Vec<SessionInfo>,
-    /// All on one page.
-    pub page: PageInfo,
-}
+/// A user's live sessions, most recently used first (all on one page).
+pub type SessionList = Page<SessionInfo>;
 
 #[cfg(test)]
 mod tests {

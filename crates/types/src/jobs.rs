@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{FieldError, PageInfo};
+use crate::{Choice, ListQuery, Page, Pairs, param};
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -101,12 +101,7 @@ pub struct Job {
 }
 
 /// A page of jobs, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct JobList {
-    pub items: Vec<Job>,
-    pub page: PageInfo,
-}
+pub type JobList = Page<Job>;
 
 /// Query parameters of `GET /api/v1/jobs`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,60 +124,33 @@ pub struct JobListQuery {
     pub per_page: Option<u32>,
 }
 
-impl JobListQuery {
-    /// Parses query-string pairs, reporting every bad parameter by name.
-    pub fn from_pairs<'a>(
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Self, Vec<FieldError>> {
-        let mut q = Self::default();
-        let mut errors = Vec::new();
-        for (key, value) in pairs {
-            let value = value.trim();
-            let mut bad = |message: String| errors.push(FieldError::new(key, message));
-            match key {
-                "kind" if value.is_empty() => q.kind = None,
-                "kind" => {
-                    if value.len() > 100 || !value.bytes().all(|b| b.is_ascii_graphic()) {
-                        bad("Use a job kind such as housekeeping.".into());
-                    } else {
-                        q.kind = Some(value.to_string());
-                    }
-                }
-                "status" if value.is_empty() => q.status = None,
-                "status" => match JobStatus::parse(value) {
-                    Some(s) => q.status = Some(s),
-                    None => bad("Use queued, running, succeeded, failed or cancelled.".into()),
-                },
-                "page" | "per_page" => match crate::parse_page_param(key, value) {
-                    Ok(n) if key == "page" => q.page = Some(n),
-                    Ok(n) => q.per_page = Some(n),
-                    Err(e) => bad(e.message),
-                },
-                _ => {}
+impl Choice for JobStatus {
+    const ALL: &'static [Self] = &JobStatus::ALL;
+    const HINT: &'static str = "Use queued, running, succeeded, failed or cancelled.";
+    fn as_str(self) -> &'static str {
+        JobStatus::as_str(self)
+    }
+}
+
+impl ListQuery for JobListQuery {
+    fn take(&mut self, key: &str, value: &str) -> Result<(), String> {
+        match key {
+            "kind" if value.len() > 100 || !value.bytes().all(|b| b.is_ascii_graphic()) => {
+                return Err("Use a job kind such as housekeeping.".into());
             }
+            "kind" => self.kind = (!value.is_empty()).then(|| value.to_string()),
+            "status" => self.status = param::choice(value)?,
+            "page" => self.page = param::page(value)?,
+            "per_page" => self.per_page = param::per_page(value)?,
+            _ => {}
         }
-        if errors.is_empty() {
-            Ok(q)
-        } else {
-            Err(errors)
-        }
+        Ok(())
     }
 
-    /// The query as `key=value` pairs (unset parameters left out), for URLs.
-    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        if let Some(k) = &self.kind {
-            out.push(("kind", k.clone()));
-        }
-        if let Some(s) = self.status {
-            out.push(("status", s.as_str().to_string()));
-        }
-        if let Some(p) = self.page {
-            out.push(("page", p.to_string()));
-        }
-        if let Some(p) = self.per_page {
-            out.push(("per_page", p.to_string()));
-        }
-        out
+    fn write(&self, out: &mut Pairs) {
+        out.put("kind", self.kind.as_ref());
+        out.put("status", self.status.as_ref());
+        out.put("page", self.page.as_ref());
+        out.put("per_page", self.per_page.as_ref());
     }
 }

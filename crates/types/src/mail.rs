@@ -102,10 +102,5 @@ pub struct Email {
     pub last_attempt_at: Option<DateTime<Utc>>,
 }
 
-/// The emails of one user, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct EmailList {
-    /// Newest first (at most 20).
-    pub items: Vec<Email>,
-}
+/// The emails of one user, newest first (the latest 20, on one page).
+pub type EmailList = crate::Page<Email>;

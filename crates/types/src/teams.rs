@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{FieldError, PageInfo, UserStatus};
+use crate::{Choice, ListQuery, Page, Pairs, UserStatus, param};
 
 /// A person's role inside one team.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -151,52 +151,37 @@ pub struct TeamListQuery {
     pub per_page: Option<u32>,
 }
 
-impl TeamListQuery {
-    /// Parses query-string pairs, naming every bad parameter.
-    pub fn from_pairs<'a>(
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Self, Vec<FieldError>> {
-        let mut q = TeamListQuery::default();
-        let mut errors = Vec::new();
-        for (key, value) in pairs {
-            let value = value.trim();
-            match key {
-                "q" => match crate::validate::check_search(value) {
-                    Ok(term) => q.q = term,
-                    Err(m) => errors.push(FieldError::new(key, m)),
-                },
-                "sort" => match TeamSort::parse(value) {
-                    Some(s) => q.sort = Some(s),
-                    None => errors.push(FieldError::new(
-                        key,
-                        "Sort by name, member_count or created_at, with a leading - for descending.",
-                    )),
-                },
-                "page" | "per_page" => match crate::parse_page_param(key, value) {
-                    Ok(n) if key == "page" => q.page = Some(n),
-                    Ok(n) => q.per_page = Some(n),
-                    Err(e) => errors.push(e),
-                },
-                _ => {}
-            }
+impl Choice for TeamSort {
+    const ALL: &'static [Self] = &TeamSort::ALL;
+    const HINT: &'static str =
+        "Sort by name, member_count or created_at, with a leading - for descending.";
+    fn as_str(self) -> &'static str {
+        TeamSort::as_str(self)
+    }
+}
+
+impl ListQuery for TeamListQuery {
+    fn take(&mut self, key: &str, value: &str) -> Result<(), String> {
+        match key {
+            "q" => self.q = param::search(value)?,
+            "sort" => self.sort = param::choice(value)?,
+            "page" => self.page = param::page(value)?,
+            "per_page" => self.per_page = param::per_page(value)?,
+            _ => {}
         }
-        if errors.is_empty() {
-            Ok(q)
-        } else {
-            Err(errors)
-        }
+        Ok(())
+    }
+
+    fn write(&self, out: &mut Pairs) {
+        out.put("q", self.q.as_ref());
+        out.put("sort", self.sort.as_ref());
+        out.put("page", self.page.as_ref());
+        out.put("per_page", self.per_page.as_ref());
     }
 }
 
 /// A page of teams.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TeamList {
-    /// The teams on this page.
-    pub items: Vec<Team>,
-    /// Where this page sits in the whole list.
-    pub page: PageInfo,
-}
+pub type TeamList = Page<Team>;
 
 /// One person in a team, as listed by `GET /api/v1/teams/{id}/members`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,13 +201,9 @@ pub struct TeamMember {
     pub added_at: DateTime<Utc>,
 }
 
-/// The members of a team (all of them; teams are small enough).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TeamMemberList {
-    /// Members, managers first, then by name.
-    pub items: Vec<TeamMember>,
-}
+/// The members of a team, managers first, then by name (all of them on one
+/// page; teams are small enough).
+pub type TeamMemberList = Page<TeamMember>;
 
 /// Body of `POST /api/v1/teams/{id}/members`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -248,13 +229,8 @@ pub struct UserTeam {
     pub added_at: DateTime<Utc>,
 }
 
-/// The teams of one user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct UserTeamList {
-    /// Teams, by name.
-    pub items: Vec<UserTeam>,
-}
+/// The teams of one user, by name (all on one page).
+pub type UserTeamList = Page<UserTeam>;
 
 /// A team and a role in it: body of `POST /api/v1/users/{id}/teams`, and an item
 /// of `teams` when creating a user.

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::PageInfo;
+use crate::{Choice, ListQuery, Page, Pairs, param};
 
 /// A global role. A user may hold several.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -41,6 +41,14 @@ impl Role {
             Role::Manager => "Manager",
             Role::Learner => "Learner",
         }
+    }
+}
+
+impl Choice for Role {
+    const ALL: &'static [Self] = &Role::ALL;
+    const HINT: &'static str = "Use admin, manager or learner.";
+    fn as_str(self) -> &'static str {
+        Role::as_str(self)
     }
 }
 
@@ -82,6 +90,14 @@ impl UserStatus {
             UserStatus::Active => "Active",
             UserStatus::Suspended => "Suspended",
         }
+    }
+}
+
+impl Choice for UserStatus {
+    const ALL: &'static [Self] = &UserStatus::ALL;
+    const HINT: &'static str = "Use invited, active or suspended.";
+    fn as_str(self) -> &'static str {
+        UserStatus::as_str(self)
     }
 }
 
@@ -240,6 +256,32 @@ impl UserSort {
     }
 }
 
+impl UserSort {
+    pub const ALL: [UserSort; 8] = [
+        UserSort::NameAsc,
+        UserSort::NameDesc,
+        UserSort::EmailAsc,
+        UserSort::EmailDesc,
+        UserSort::ThinkificIdAsc,
+        UserSort::ThinkificIdDesc,
+        UserSort::CreatedAtAsc,
+        UserSort::CreatedAtDesc,
+    ];
+
+    pub fn parse(s: &str) -> Option<UserSort> {
+        UserSort::ALL.into_iter().find(|sort| sort.as_str() == s)
+    }
+}
+
+impl Choice for UserSort {
+    const ALL: &'static [Self] = &UserSort::ALL;
+    const HINT: &'static str =
+        "Sort by name, email, thinkific_id or created_at, with a leading - for descending.";
+    fn as_str(self) -> &'static str {
+        UserSort::as_str(self)
+    }
+}
+
 /// Query parameters of `GET /api/v1/users`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
@@ -279,69 +321,27 @@ pub struct UserListQuery {
 }
 
 /// A page of users.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct UserList {
-    /// The users on this page.
-    pub items: Vec<User>,
-    /// Where this page sits in the whole list.
-    pub page: PageInfo,
-}
+pub type UserList = Page<User>;
 
-impl UserListQuery {
-    /// Parses query-string pairs, reporting every bad parameter by name. Unknown
-    /// parameters are ignored; a repeated one keeps its last value.
-    pub fn from_pairs<'a>(
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Self, Vec<crate::FieldError>> {
-        use crate::FieldError;
-        let mut q = UserListQuery::default();
-        let mut errors = Vec::new();
-        for (key, value) in pairs {
-            let value = value.trim();
-            let mut bad = |message: String| errors.push(FieldError::new(key, message));
-            match key {
-                "q" => match crate::validate::check_search(value) {
-                    Ok(term) => q.q = term,
-                    Err(m) => bad(m),
-                },
-                "sort" => match serde_json::from_value::<UserSort>(value.into()) {
-                    Ok(s) => q.sort = Some(s),
-                    Err(_) => bad(
-                        "Sort by name, email, thinkific_id or created_at, with a leading - for descending."
-                            .into(),
-                    ),
-                },
-                "page" | "per_page" => match crate::parse_page_param(key, value) {
-                    Ok(n) if key == "page" => q.page = Some(n),
-                    Ok(n) => q.per_page = Some(n),
-                    Err(e) => bad(e.message),
-                },
-                "status" if value.is_empty() => q.status = None,
-                "status" => match UserStatus::parse(value) {
-                    Some(s) => q.status = Some(s),
-                    None => bad("Use invited, active or suspended.".into()),
-                },
-                "role" if value.is_empty() => q.role = None,
-                "role" => match Role::parse(value) {
-                    Some(r) => q.role = Some(r),
-                    None => bad("Use admin, manager or learner.".into()),
-                },
-                "team_id" if value.is_empty() => q.team_id = None,
-                "team_id" => match value.parse::<Uuid>() {
-                    Ok(id) => q.team_id = Some(id),
-                    Err(_) => bad("Use a team id (a UUID).".into()),
-                },
-                "created_from" | "created_to" if value.is_empty() => {}
-                "created_from" | "created_to" => match crate::parse_instant(value) {
-                    Some(t) if key == "created_from" => q.created_from = Some(t),
-                    Some(t) => q.created_to = Some(t),
-                    None => bad("Use a date (2026-01-31) or an RFC 3339 time.".into()),
-                },
-                _ => {}
-            }
+impl ListQuery for UserListQuery {
+    fn take(&mut self, key: &str, value: &str) -> Result<(), String> {
+        match key {
+            "q" => self.q = param::search(value)?,
+            "sort" => self.sort = param::choice(value)?,
+            "page" => self.page = param::page(value)?,
+            "per_page" => self.per_page = param::per_page(value)?,
+            "status" => self.status = param::choice(value)?,
+            "role" => self.role = param::choice(value)?,
+            "team_id" => self.team_id = param::uuid(value)?,
+            "created_from" => self.created_from = param::instant(value)?,
+            "created_to" => self.created_to = param::instant(value)?,
+            _ => {}
         }
-        if let (Some(from), Some(to)) = (q.created_from, q.created_to)
+        Ok(())
+    }
+
+    fn check(&self, errors: &mut Vec<crate::FieldError>) {
+        if let (Some(from), Some(to)) = (self.created_from, self.created_to)
             && from > to
         {
             errors.push(crate::FieldError::new(
@@ -349,50 +349,25 @@ impl UserListQuery {
                 "Must not be before created_from.",
             ));
         }
-        if errors.is_empty() {
-            Ok(q)
-        } else {
-            Err(errors)
-        }
     }
 
-    /// The query as `key=value` pairs (unset parameters left out), for URLs.
-    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        if let Some(q) = &self.q {
-            out.push(("q", q.clone()));
-        }
-        if let Some(s) = self.sort {
-            out.push(("sort", s.as_str().to_string()));
-        }
-        if let Some(p) = self.page {
-            out.push(("page", p.to_string()));
-        }
-        if let Some(p) = self.per_page {
-            out.push(("per_page", p.to_string()));
-        }
-        if let Some(s) = self.status {
-            out.push(("status", s.as_str().to_string()));
-        }
-        if let Some(r) = self.role {
-            out.push(("role", r.as_str().to_string()));
-        }
-        if let Some(t) = self.team_id {
-            out.push(("team_id", t.to_string()));
-        }
-        if let Some(t) = self.created_from {
-            out.push(("created_from", t.to_rfc3339()));
-        }
-        if let Some(t) = self.created_to {
-            out.push(("created_to", t.to_rfc3339()));
-        }
-        out
+    fn write(&self, out: &mut Pairs) {
+        out.put("q", self.q.as_ref());
+        out.put("sort", self.sort.as_ref());
+        out.put("page", self.page.as_ref());
+        out.put("per_page", self.per_page.as_ref());
+        out.put("status", self.status.as_ref());
+        out.put("role", self.role.as_ref());
+        out.put("team_id", self.team_id.as_ref());
+        out.put("created_from", self.created_from.as_ref());
+        out.put("created_to", self.created_to.as_ref());
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ListQuery;
 
     #[test]
     fn list_query_names_every_bad_parameter() {
@@ -416,9 +391,17 @@ mod tests {
             status: Some(UserStatus::Active),
             role: Some(Role::Manager),
             team_id: Some(Uuid::nil()),
-            created_from: None,
-            created_to: None,
+            created_from: "2026-01-31T10:00:00.5+02:00".parse().ok(),
+            created_to: "2026-02-01"
+                .parse::<chrono::NaiveDate>()
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc()),
         };
+        assert_eq!(
+            UserListQuery::from_query_string(&q.to_query_string()),
+            Ok(q.clone())
+        );
         let pairs = q.to_pairs();
         let parsed =
             UserListQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))).expect("valid");

@@ -9,12 +9,6 @@ use roster_types::{AuditEvent, AuditEventList, AuditEventQuery, Problem};
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 
-fn query(req: &HttpRequest) -> Result<AuditEventQuery, ApiError> {
-    let pairs = super::query_pairs(req)?;
-    AuditEventQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(ApiError::invalid_query)
-}
-
 /// The audit trail, newest first (admins).
 ///
 /// Every change, sign-in and refusal is an event. `action` takes an exact
@@ -27,7 +21,7 @@ fn query(req: &HttpRequest) -> Result<AuditEventQuery, ApiError> {
     security(("bearer" = [])),
     params(AuditEventQuery),
     responses(
-        (status = 200, description = "One page of events", body = AuditEventList),
+        (status = 200, description = "One page of events", body = roster_types::Page<roster_types::AuditEvent>),
         (status = 400, description = "A query parameter is invalid; `errors` names it", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only admins read the audit trail", body = Problem, content_type = "application/problem+json"),
@@ -39,7 +33,7 @@ pub async fn list(
     actor: Authenticated,
     req: HttpRequest,
 ) -> Result<web::Json<AuditEventList>, ApiError> {
-    let query = query(&req)?;
+    let query = super::list_query::<AuditEventQuery>(&req)?;
     Ok(web::Json(
         roster_domain::audit::list(&roster, &actor.0, &query).await?,
     ))
@@ -134,7 +128,7 @@ pub async fn export_csv(
     actor: Authenticated,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query(&req)?;
+    let query = super::list_query::<AuditEventQuery>(&req)?;
     let export = roster_domain::audit::export(&roster, &actor.0, &query).await?;
     let body = futures::stream::unfold(
         (export, true, false),

@@ -15,7 +15,7 @@ use crate::error::ApiError;
     security(("bearer" = [])),
     params(JobListQuery),
     responses(
-        (status = 200, description = "One page of jobs", body = JobList),
+        (status = 200, description = "One page of jobs", body = roster_types::Page<roster_types::Job>),
         (status = 400, description = "A query parameter is invalid; `errors` names it", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only admins list jobs", body = Problem, content_type = "application/problem+json"),
@@ -27,9 +27,7 @@ pub async fn list(
     actor: Authenticated,
     req: HttpRequest,
 ) -> Result<web::Json<JobList>, ApiError> {
-    let pairs = super::query_pairs(&req)?;
-    let query = JobListQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(ApiError::invalid_query)?;
+    let query: JobListQuery = super::list_query(&req)?;
     Ok(web::Json(
         roster_domain::jobs::list(&roster, &actor.0, &query).await?,
     ))

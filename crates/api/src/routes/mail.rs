@@ -118,7 +118,7 @@ pub async fn send_reset(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),
     responses(
-        (status = 200, description = "Newest first", body = EmailList),
+        (status = 200, description = "Newest first", body = roster_types::Page<roster_types::Email>),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user, or not one you may see", body = Problem, content_type = "application/problem+json"),
     )

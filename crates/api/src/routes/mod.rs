@@ -66,16 +66,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(teams::add_member);
 }
 
-/// The query string as pairs, or a problem when it cannot be read at all.
-pub fn query_pairs(
+/// The list query in the request's query string, read with the codec the SPA
+/// writes it with; a bad parameter is a 400 problem naming it. Called in the
+/// handler, after authentication, so a stranger learns nothing from it.
+pub fn list_query<Q: roster_types::ListQuery>(
     req: &actix_web::HttpRequest,
-) -> Result<Vec<(String, String)>, crate::error::ApiError> {
-    actix_web::web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .map(actix_web::web::Query::into_inner)
-        .map_err(|_| {
-            crate::error::ApiError::invalid_query(vec![roster_types::FieldError::new(
-                "query",
-                "The query string cannot be read.",
-            )])
-        })
+) -> Result<Q, crate::error::ApiError> {
+    Q::from_query_string(req.query_string()).map_err(crate::error::ApiError::invalid_query)
 }

@@ -17,7 +17,7 @@ use crate::error::ApiError;
     tag = "auth",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Your live sessions", body = SessionList),
+        (status = 200, description = "Your live sessions", body = roster_types::Page<roster_types::SessionInfo>),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -62,7 +62,7 @@ pub async fn end_mine(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),
     responses(
-        (status = 200, description = "Their live sessions", body = SessionList),
+        (status = 200, description = "Their live sessions", body = roster_types::Page<roster_types::SessionInfo>),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Learners may not see other people's sessions; managers not those of admins or other managers", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user, or not one you manage", body = Problem, content_type = "application/problem+json"),

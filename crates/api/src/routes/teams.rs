@@ -21,7 +21,7 @@ use crate::error::ApiError;
     security(("bearer" = [])),
     params(TeamListQuery),
     responses(
-        (status = 200, description = "One page of teams, with member counts", body = TeamList),
+        (status = 200, description = "One page of teams, with member counts", body = roster_types::Page<roster_types::Team>),
         (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Learners have no teams to manage", body = Problem, content_type = "application/problem+json"),
@@ -33,9 +33,7 @@ pub async fn list(
     actor: Authenticated,
     req: HttpRequest,
 ) -> Result<web::Json<TeamList>, ApiError> {
-    let pairs = super::query_pairs(&req)?;
-    let query = TeamListQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(ApiError::invalid_query)?;
+    let query: TeamListQuery = super::list_query(&req)?;
     Ok(web::Json(
         roster_domain::teams::list(&roster, &actor.0, &query).await?,
     ))
@@ -154,7 +152,7 @@ pub async fn delete(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The team's id")),
     responses(
-        (status = 200, description = "The members", body = TeamMemberList),
+        (status = 200, description = "The members", body = roster_types::Page<roster_types::TeamMember>),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Learners have no teams to manage", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such team, or not one you manage", body = Problem, content_type = "application/problem+json"),

@@ -15,7 +15,7 @@ use crate::error::ApiError;
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),
     responses(
-        (status = 200, description = "The user's teams", body = UserTeamList),
+        (status = 200, description = "The user's teams", body = roster_types::Page<roster_types::UserTeam>),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Learners may only see their own teams", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user, or not one you manage", body = Problem, content_type = "application/problem+json"),

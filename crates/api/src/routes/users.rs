@@ -44,7 +44,7 @@ fn if_match_version(req: &HttpRequest) -> Option<i32> {
     security(("bearer" = [])),
     params(UserListQuery),
     responses(
-        (status = 200, description = "One page of users", body = UserList),
+        (status = 200, description = "One page of users", body = roster_types::Page<roster_types::User>),
         (status = 400, description = "A query parameter is invalid; `errors` names it", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Learners may not list users", body = Problem, content_type = "application/problem+json"),
@@ -56,9 +56,7 @@ pub async fn list(
     actor: Authenticated,
     req: HttpRequest,
 ) -> Result<web::Json<UserList>, ApiError> {
-    let pairs = super::query_pairs(&req)?;
-    let query = UserListQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(ApiError::invalid_query)?;
+    let query: UserListQuery = super::list_query(&req)?;
     Ok(web::Json(
         roster_domain::users::list(&roster, &actor.0, &query).await?,
     ))

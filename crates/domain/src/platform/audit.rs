@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use roster_entity::audit_events;
-use roster_types::{AuditEvent, AuditEventList, AuditEventQuery, AuditOutcome, PageInfo};
+use roster_types::{AuditEvent, AuditEventList, AuditEventQuery, AuditOutcome};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::context::Context;
+use crate::paging::Paging;
 use crate::{Error, Result, Roster};
 
 /// What an event is about.
@@ -309,26 +310,16 @@ pub async fn list(
     query: &AuditEventQuery,
 ) -> Result<AuditEventList> {
     require_reader(roster, ctx, "audit.listed").await?;
-    let page = Ord::max(query.page.unwrap_or(1), 1);
-    let per_page = query
-        .per_page
-        .unwrap_or(roster_types::DEFAULT_PER_PAGE)
-        .clamp(1, roster_types::MAX_PER_PAGE);
+    let paging = Paging::new(query.page, query.per_page);
     let select = filtered(query);
     let total = select.clone().count(&roster.db).await?;
     let rows = newest_first(select)
-        .offset(u64::from(page - 1) * u64::from(per_page))
-        .limit(u64::from(per_page))
+        .offset(paging.offset())
+        .limit(paging.limit())
         .all(&roster.db)
         .await?;
-    Ok(AuditEventList {
-        items: rows.into_iter().map(to_dto).collect::<Result<_>>()?,
-        page: PageInfo {
-            page,
-            per_page,
-            total,
-        },
-    })
+    let items = rows.into_iter().map(to_dto).collect::<Result<_>>()?;
+    Ok(paging.page(items, total))
 }
 
 /// Every matching event, newest first, read in batches (for the CSV export,

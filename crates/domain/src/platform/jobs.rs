@@ -22,7 +22,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use roster_entity::{job_schedules, jobs};
-use roster_types::{Job, JobList, JobListQuery, JobProgress, JobStatus, PageInfo};
+use roster_types::{Job, JobList, JobListQuery, JobProgress, JobStatus};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait,
@@ -34,6 +34,7 @@ use uuid::Uuid;
 
 use super::audit;
 use super::context::{Context, Principal, RequestInfo};
+use crate::paging::Paging;
 use crate::{Actor, Error, Result, Roster};
 
 /// How the runner of one instance behaves.
@@ -806,11 +807,7 @@ pub async fn list(roster: &Roster, ctx: &Context, query: &JobListQuery) -> Resul
         .actor()
         .and_then(|a| a.require_admin_for("only admins may list background jobs"));
     audit::refusals(roster, ctx, "job.listed", None, allowed).await?;
-    let page = Ord::max(query.page.unwrap_or(1), 1);
-    let per_page = query
-        .per_page
-        .unwrap_or(roster_types::DEFAULT_PER_PAGE)
-        .clamp(1, roster_types::MAX_PER_PAGE);
+    let paging = Paging::new(query.page, query.per_page);
     let mut select = jobs::Entity::find();
     if let Some(kind) = &query.kind {
         select = select.filter(jobs::Column::Kind.eq(kind.as_str()));
@@ -822,18 +819,12 @@ pub async fn list(roster: &Roster, ctx: &Context, query: &JobListQuery) -> Resul
     let rows = select
         .order_by(jobs::Column::CreatedAt, Order::Desc)
         .order_by(jobs::Column::Id, Order::Desc)
-        .offset(u64::from(page - 1) * u64::from(per_page))
-        .limit(u64::from(per_page))
+        .offset(paging.offset())
+        .limit(paging.limit())
         .all(&roster.db)
         .await?;
-    Ok(JobList {
-        items: rows.into_iter().map(to_dto).collect::<Result<_>>()?,
-        page: PageInfo {
-            page,
-            per_page,
-            total,
-        },
-    })
+    let items = rows.into_iter().map(to_dto).collect::<Result<_>>()?;
+    Ok(paging.page(items, total))
 }
 
 /// Deletes finished jobs older than `age` (housekeeping); answers how many.

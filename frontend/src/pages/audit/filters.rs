@@ -9,7 +9,7 @@
 use chrono::{DateTime, Local, NaiveDate, TimeDelta, Utc};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use roster_types::{AuditEventQuery, AuditOutcome, FieldError};
+use roster_types::{AuditEventQuery, AuditOutcome, FieldError, ListQuery};
 
 use super::query::AuditAddress;
 use crate::pages::teams::focus;

@@ -2,9 +2,7 @@
 //! [`AuditEventQuery`], read with its own parser so the address and the API
 //! agree on what each one means. Reload and Back keep the filters.
 
-use roster_types::{AuditEventQuery, DEFAULT_PER_PAGE, FieldError};
-
-use crate::routes::query_string;
+use roster_types::{AuditEventQuery, DEFAULT_PER_PAGE, FieldError, ListQuery};
 
 /// The page sizes offered.
 pub const PER_PAGE_CHOICES: &[u32] = &[25, 50, 100];
@@ -47,20 +45,9 @@ impl AuditAddress {
             .iter()
             .filter_map(|&key| param(key).map(|value| (key, value)))
             .collect();
-        let pairs = |skip: &[FieldError]| {
-            raw.iter()
-                .filter(|(key, _)| !skip.iter().any(|error| error.field == *key))
-                .map(|(key, value)| (*key, value.as_str()))
-                .collect::<Vec<_>>()
-        };
-        let (mut query, errors) = match AuditEventQuery::from_pairs(pairs(&[])) {
-            Ok(query) => (query, Vec::new()),
-            // Every error names its parameter, so the rest parses.
-            Err(errors) => (
-                AuditEventQuery::from_pairs(pairs(&errors)).unwrap_or_default(),
-                errors,
-            ),
-        };
+        let (mut query, errors) = AuditEventQuery::from_pairs_lenient(
+            raw.iter().map(|(key, value)| (*key, value.as_str())),
+        );
         if query
             .per_page
             .is_some_and(|size| !PER_PAGE_CHOICES.contains(&size))
@@ -124,7 +111,7 @@ pub fn is_filtered(query: &AuditEventQuery) -> bool {
 
 /// The encoded query string (with its `?`, or empty) of `query`.
 pub fn to_query_string(query: &AuditEventQuery) -> String {
-    query_string(&query.to_pairs())
+    query.to_query_string()
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The Teams table's state as it lives in the address bar (`q`, `sort`, `page`,
 //! `per_page`).
 
-use roster_types::{DEFAULT_PER_PAGE, TeamListQuery, TeamSort};
+use roster_types::{DEFAULT_PER_PAGE, ListQuery, TeamListQuery, TeamSort};
 
 /// The page sizes offered.
 pub const PER_PAGE_CHOICES: &[u32] = &[25, 50, 100];
@@ -38,22 +38,24 @@ impl Default for TeamsQuery {
 }
 
 impl TeamsQuery {
-    /// Reads the decoded parameters `param` looks up; anything missing or
-    /// malformed takes its default.
+    /// Reads the decoded parameters `param` looks up, with the codec the API
+    /// reads them with; anything missing or malformed takes its default. The
+    /// search text stays as typed (the request trims it).
     pub fn from_params(param: impl Fn(&str) -> Option<String>) -> Self {
+        let raw: Vec<(&str, String)> = ["sort", "page", "per_page"]
+            .into_iter()
+            .filter_map(|key| param(key).map(|value| (key, value)))
+            .collect();
+        let (query, _) = TeamListQuery::from_pairs_lenient(
+            raw.iter().map(|(key, value)| (*key, value.as_str())),
+        );
         let defaults = Self::default();
         Self {
             q: param("q").unwrap_or_default(),
-            sort: param("sort")
-                .as_deref()
-                .and_then(TeamSort::parse)
-                .unwrap_or(defaults.sort),
-            page: param("page")
-                .and_then(|page| page.parse().ok())
-                .filter(|&page| page >= 1)
-                .unwrap_or(defaults.page),
-            per_page: param("per_page")
-                .and_then(|size| size.parse().ok())
+            sort: query.sort.unwrap_or(defaults.sort),
+            page: query.page.unwrap_or(defaults.page),
+            per_page: query
+                .per_page
                 .filter(|size| PER_PAGE_CHOICES.contains(size))
                 .unwrap_or(defaults.per_page),
         }
@@ -62,20 +64,13 @@ impl TeamsQuery {
     /// The parameters that differ from the defaults, not yet encoded.
     pub fn to_params(&self) -> Vec<(&'static str, String)> {
         let defaults = Self::default();
-        let mut params = Vec::new();
-        if !self.q.is_empty() {
-            params.push(("q", self.q.clone()));
+        TeamListQuery {
+            q: (!self.q.is_empty()).then(|| self.q.clone()),
+            sort: (self.sort != defaults.sort).then_some(self.sort),
+            page: (self.page != defaults.page).then_some(self.page),
+            per_page: (self.per_page != defaults.per_page).then_some(self.per_page),
         }
-        if self.sort != defaults.sort {
-            params.push(("sort", self.sort.as_str().to_string()));
-        }
-        if self.page != defaults.page {
-            params.push(("page", self.page.to_string()));
-        }
-        if self.per_page != defaults.per_page {
-            params.push(("per_page", self.per_page.to_string()));
-        }
-        params
+        .to_pairs()
     }
 
     /// The API request for this state.

@@ -1,7 +1,7 @@
 //! The Users table's state as it lives in the address bar (`q`, `sort`, `page`,
 //! `per_page`, `team_id`, `status`), so reload and Back keep it.
 
-use roster_types::{DEFAULT_PER_PAGE, UserColumn, UserListQuery, UserSort, UserStatus};
+use roster_types::{DEFAULT_PER_PAGE, ListQuery, UserColumn, UserListQuery, UserSort, UserStatus};
 use uuid::Uuid;
 
 /// The page sizes offered.
@@ -56,52 +56,45 @@ impl Default for UsersQuery {
 }
 
 impl UsersQuery {
-    /// Reads the (already decoded) query parameters that `param` looks up;
-    /// anything missing or malformed takes its default.
+    /// Reads the (already decoded) query parameters that `param` looks up,
+    /// with the codec the API reads them with; anything missing or malformed
+    /// takes its default. The search text stays as typed (the request trims
+    /// it), so a space typed between two words is not lost.
     pub fn from_params(param: impl Fn(&str) -> Option<String>) -> Self {
+        let raw: Vec<(&str, String)> = ["sort", "page", "per_page", "team_id", "status"]
+            .into_iter()
+            .filter_map(|key| param(key).map(|value| (key, value)))
+            .collect();
+        let (query, _) = UserListQuery::from_pairs_lenient(
+            raw.iter().map(|(key, value)| (*key, value.as_str())),
+        );
         let defaults = Self::default();
         Self {
             q: param("q").unwrap_or_default(),
-            sort: param("sort")
-                .as_deref()
-                .and_then(parse_sort)
-                .unwrap_or(defaults.sort),
-            page: param("page")
-                .and_then(|page| page.parse().ok())
-                .filter(|&page| page >= 1)
-                .unwrap_or(defaults.page),
-            per_page: param("per_page")
-                .and_then(|size| size.parse().ok())
+            sort: query.sort.unwrap_or(defaults.sort),
+            page: query.page.unwrap_or(defaults.page),
+            per_page: query
+                .per_page
                 .filter(|size| PER_PAGE_CHOICES.contains(size))
                 .unwrap_or(defaults.per_page),
-            team: param("team_id").and_then(|id| id.parse().ok()),
-            status: param("status").as_deref().and_then(UserStatus::parse),
+            team: query.team_id,
+            status: query.status,
         }
     }
 
     /// The query parameters that differ from the defaults, not yet encoded.
     pub fn to_params(&self) -> Vec<(&'static str, String)> {
         let defaults = Self::default();
-        let mut params = Vec::new();
-        if !self.q.is_empty() {
-            params.push(("q", self.q.clone()));
+        UserListQuery {
+            q: (!self.q.is_empty()).then(|| self.q.clone()),
+            sort: (self.sort != defaults.sort).then_some(self.sort),
+            page: (self.page != defaults.page).then_some(self.page),
+            per_page: (self.per_page != defaults.per_page).then_some(self.per_page),
+            team_id: self.team,
+            status: self.status,
+            ..UserListQuery::default()
         }
-        if self.sort != defaults.sort {
-            params.push(("sort", self.sort.as_str().to_string()));
-        }
-        if self.page != defaults.page {
-            params.push(("page", self.page.to_string()));
-        }
-        if self.per_page != defaults.per_page {
-            params.push(("per_page", self.per_page.to_string()));
-        }
-        if let Some(team) = self.team {
-            params.push(("team_id", team.to_string()));
-        }
-        if let Some(status) = self.status {
-            params.push(("status", status.as_str().to_string()));
-        }
-        params
+        .to_pairs()
     }
 
     /// The API request for this state.
@@ -251,8 +244,8 @@ mod tests {
         assert_eq!(
             query.to_params(),
             [
-                ("team_id", team.to_string()),
-                ("status", "suspended".to_string())
+                ("status", "suspended".to_string()),
+                ("team_id", team.to_string())
             ]
         );
         let request = query.to_request();
