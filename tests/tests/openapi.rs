@@ -35,9 +35,26 @@ fn every_operation_is_documented_with_a_summary_and_problem_responses() {
             let responses = op["responses"].as_object().unwrap();
             for (status, res) in responses {
                 if status.starts_with('4') || status.starts_with('5') {
+                    // Declared once under components/responses, referred to
+                    // with the operation's own description.
+                    let reference = res["$ref"].as_str().unwrap_or_default();
+                    let name = reference
+                        .strip_prefix("#/components/responses/")
+                        .unwrap_or_else(|| {
+                            panic!("{method} {path} {status} refers to a shared problem response")
+                        });
+                    let shared = &doc["components"]["responses"][name];
                     assert!(
-                        res["content"]["application/problem+json"].is_object(),
+                        shared["content"]["application/problem+json"].is_object(),
                         "{method} {path} {status} is a problem"
+                    );
+                    assert!(shared["headers"]["X-Request-Id"].is_object());
+                    if status == "429" {
+                        assert!(shared["headers"]["Retry-After"].is_object());
+                    }
+                    assert!(
+                        res["description"].is_string(),
+                        "{method} {path} {status} says when"
                     );
                 }
             }
@@ -50,6 +67,38 @@ fn every_operation_is_documented_with_a_summary_and_problem_responses() {
         }
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+/// Client generators fail on a `$ref` to nothing.
+#[test]
+fn every_reference_in_the_document_resolves() {
+    fn walk(value: &serde_json::Value, refs: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(r)) = map.get("$ref") {
+                    refs.push(r.clone());
+                }
+                map.values().for_each(|v| walk(v, refs));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, refs)),
+            _ => {}
+        }
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(&roster_api::openapi::document_json()).unwrap();
+    let mut refs = Vec::new();
+    walk(&doc, &mut refs);
+    assert!(
+        refs.len() > 100,
+        "the document uses references ({})",
+        refs.len()
+    );
+    for reference in refs {
+        let pointer = reference
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("{reference} is local"));
+        assert!(doc.pointer(pointer).is_some(), "{reference} resolves");
+    }
 }
 
 #[tokio::test]

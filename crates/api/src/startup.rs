@@ -370,7 +370,8 @@ impl Application {
                 });
             crate::openapi::mount(app.into_utoipa_app())
                 .openapi_service(|doc| {
-                    SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc)
+                    SwaggerUi::new("/api/docs/{_:.*}")
+                        .url("/api/openapi.json", crate::openapi::finish(doc))
                 })
                 .into_app()
                 .route(
