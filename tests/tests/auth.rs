@@ -405,10 +405,11 @@ async fn changing_your_password_needs_the_current_one_and_ends_your_other_sessio
 #[tokio::test]
 async fn housekeeping_forgets_stale_counters_and_tokens_but_keeps_live_ones() {
     let app = spawn_app().await;
+    let housekeeper = roster_domain::Context::system("test housekeeping");
     app.login(&client(), "nobody@example.com", "wrong").await;
     app.login(&client(), ADMIN_EMAIL, ADMIN_PASSWORD).await;
 
-    let fresh = roster_domain::maintenance::sweep(&app.roster)
+    let fresh = roster_domain::maintenance::sweep(&app.roster, &housekeeper)
         .await
         .unwrap();
     assert_eq!(
@@ -420,7 +421,7 @@ async fn housekeeping_forgets_stale_counters_and_tokens_but_keeps_live_ones() {
     // A month later the failed attempts are history and the refresh token
     // (14 days) is long dead.
     app.clock.advance(31 * 24 * 3600);
-    let later = roster_domain::maintenance::sweep(&app.roster)
+    let later = roster_domain::maintenance::sweep(&app.roster, &housekeeper)
         .await
         .unwrap();
 

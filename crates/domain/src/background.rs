@@ -50,7 +50,7 @@ pub fn registry(mailer: Mailer, from: Mailbox, housekeeping_every: Duration) -> 
             async move { deliver(run, mailer, from).await }
         })
         .handle(HOUSEKEEPING, |run| async move {
-            let swept = crate::maintenance::sweep(&run.roster).await?;
+            let swept = crate::maintenance::sweep(&run.roster, &run.ctx).await?;
             let jobs = jobs::forget_finished(&run.roster, FINISHED_JOBS_KEPT).await?;
             let keys = crate::idempotency::forget_expired(&run.roster).await?;
             Ok(Outcome::Done(json!({

@@ -155,22 +155,6 @@ pub async fn enqueue(
     Ok((inserted > 0).then_some(id))
 }
 
-/// Moves the queued job of `dedup_key` earlier, to `run_at`, if it is later.
-pub async fn hasten(
-    db: &impl ConnectionTrait,
-    dedup_key: &str,
-    run_at: DateTime<Utc>,
-) -> Result<()> {
-    jobs::Entity::update_many()
-        .col_expr(jobs::Column::RunAt, Expr::value(run_at))
-        .filter(jobs::Column::DedupKey.eq(dedup_key))
-        .filter(jobs::Column::Status.eq(JobStatus::Queued.as_str()))
-        .filter(jobs::Column::RunAt.gt(run_at))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// What a handler answers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
