@@ -16,7 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::access::{self, Reach};
-use crate::audit::{self, Event, Target, change};
+use crate::audit::{self, Event, Target, Trail, change};
 use crate::paging::Paging;
 use crate::{Actor, Context, Error, Result, Roster};
 
@@ -498,19 +498,26 @@ async fn check_membership_change(
     Ok(())
 }
 
-/// Adds a new `user` to `team_id` inside `db` (a transaction, for Add User).
+/// Adds a new `user` to `team_id` inside `db` (a transaction, for Add User);
+/// the event joins the change's `trail`.
 pub(crate) async fn join(
     roster: &Roster,
     db: &impl ConnectionTrait,
-    ctx: &Context,
+    trail: &mut Trail,
     team_id: Uuid,
     user: &roster_types::User,
     role: TeamRole,
 ) -> Result<team_members::Model> {
     let team = find(db, team_id).await?;
     let row = insert_member(roster, db, team_id, user.id, role).await?;
-    record_member_added(db, roster, ctx, &team, user.id, &user.full_name, role).await?;
+    trail.push(member_added(&team, user.id, &user.full_name, role));
     Ok(row)
+}
+
+fn member_added(team: &teams::Model, user_id: Uuid, user_name: &str, role: TeamRole) -> Event {
+    Event::success("team.member_added")
+        .target(Target::member(team.id, &team.name, user_id, user_name))
+        .details(serde_json::json!({ "role": role, "team_id": team.id, "user_id": user_id }))
 }
 
 async fn record_member_added(
@@ -526,9 +533,7 @@ async fn record_member_added(
         db,
         roster,
         ctx,
-        Event::success("team.member_added")
-            .target(Target::member(team.id, &team.name, user_id, user_name))
-            .details(serde_json::json!({ "role": role, "team_id": team.id, "user_id": user_id })),
+        member_added(team, user_id, user_name, role),
     )
     .await
 }

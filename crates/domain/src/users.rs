@@ -16,7 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::access::{self, Reach};
-use crate::audit::{self, Event, Target, change};
+use crate::audit::{self, Event, Target, Trail, change};
 use crate::paging::Paging;
 use crate::sessions::{self, EndReason};
 use crate::{Context, Error, Result, Roster};
@@ -385,10 +385,8 @@ async fn create_user(roster: &Roster, ctx: &Context, req: &CreateUserRequest) ->
     }
     let teams = valid.teams.clone();
     let user = insert(roster, &txn, valid, UserStatus::Invited, None).await?;
-    audit::record(
-        &txn,
-        roster,
-        ctx,
+    let mut trail = Trail::new(roster);
+    trail.push(
         Event::success("user.created")
             .target(Target::user(user.id, user.full_name.clone()))
             .details(serde_json::json!({
@@ -396,10 +394,9 @@ async fn create_user(roster: &Roster, ctx: &Context, req: &CreateUserRequest) ->
                 "roles": user.roles,
                 "status": user.status,
             })),
-    )
-    .await?;
+    );
     for team in teams {
-        crate::teams::join(roster, &txn, ctx, team.team_id, &user, team.role).await?;
+        crate::teams::join(roster, &txn, &mut trail, team.team_id, &user, team.role).await?;
     }
     // The welcome email is queued in the same transaction: no user without their
     // invitation, no invitation for a user that was rolled back.
@@ -408,10 +405,12 @@ async fn create_user(roster: &Roster, ctx: &Context, req: &CreateUserRequest) ->
         roster,
         &txn,
         ctx,
+        &mut trail,
         &model,
         roster_types::EmailTemplate::Welcome,
     )
     .await?;
+    trail.write(&txn, roster, ctx).await?;
     txn.commit().await?;
     tracing::info!(user.id = %user.id, actor.id = %actor.user_id, "user created");
     Ok(user)
@@ -570,14 +569,17 @@ async fn update_user(
         )
         .await?;
         if user.status == UserStatus::Invited.as_str() {
+            let mut trail = Trail::new(roster);
             crate::mail::queue_link_email(
                 roster,
                 &txn,
                 ctx,
+                &mut trail,
                 &user,
                 roster_types::EmailTemplate::Welcome,
             )
             .await?;
+            trail.write(&txn, roster, ctx).await?;
         }
     }
     let roles = roles_of(&txn, id).await?;

@@ -18,7 +18,7 @@ use super::links::{RESET, SET_PASSWORD, issue_token};
 use super::templates::render;
 use super::transport::{Mailer, SendError, build_message};
 use crate::access::{self, Reach};
-use crate::audit::{self, Event, Target};
+use crate::audit::{Event, Target, Trail};
 use crate::{Context, Error, Result, Roster};
 
 /// How long a claim holds. Far longer than a batch can take (each send gives
@@ -30,11 +30,14 @@ const PARALLEL_SENDS: usize = 8;
 /// The longest pause between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
 
-/// Issues a token and queues its email, inside `db` (the caller's transaction).
+/// Issues a token and queues its email, inside `db` (the caller's
+/// transaction); the event that says so joins `trail`, which the caller writes
+/// before it commits.
 pub(crate) async fn queue_link_email(
     roster: &Roster,
     db: &impl ConnectionTrait,
     ctx: &Context,
+    trail: &mut Trail,
     user: &users::Model,
     template: EmailTemplate,
 ) -> Result<outbox::Model> {
@@ -74,15 +77,11 @@ pub(crate) async fn queue_link_email(
         EmailTemplate::Welcome => "user.invitation_sent",
         EmailTemplate::PasswordReset => "user.password_reset_sent",
     };
-    audit::record(
-        db,
-        roster,
-        ctx,
+    trail.push(
         Event::success(action)
             .target(Target::user(user.id, crate::users::full_name(user)))
             .details(serde_json::json!({ "email_id": message.id, "recipient": user.email })),
-    )
-    .await?;
+    );
     tracing::info!(user.id = %user.id, email.id = %message.id, template = template.as_str(), "email queued");
     Ok(message)
 }

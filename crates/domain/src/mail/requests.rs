@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::outbox::{queue_link_email, to_dto};
 use crate::access::{self, Reach};
-use crate::audit::{self, Event, Target};
+use crate::audit::{self, Event, Target, Trail};
 use crate::throttle::{self, Key};
 use crate::{Actor, Context, Error, Result, Roster};
 
@@ -49,7 +49,10 @@ pub async fn resend_invitation(roster: &Roster, ctx: &Context, user_id: Uuid) ->
                 field: None,
             });
         }
-        let message = queue_link_email(roster, &txn, ctx, &user, EmailTemplate::Welcome).await?;
+        let mut trail = Trail::new(roster);
+        let message =
+            queue_link_email(roster, &txn, ctx, &mut trail, &user, EmailTemplate::Welcome).await?;
+        trail.write(&txn, roster, ctx).await?;
         txn.commit().await?;
         to_dto(message)
     }
@@ -77,8 +80,17 @@ pub async fn send_password_reset(roster: &Roster, ctx: &Context, user_id: Uuid) 
                 field: None,
             });
         }
-        let message =
-            queue_link_email(roster, &txn, ctx, &user, EmailTemplate::PasswordReset).await?;
+        let mut trail = Trail::new(roster);
+        let message = queue_link_email(
+            roster,
+            &txn,
+            ctx,
+            &mut trail,
+            &user,
+            EmailTemplate::PasswordReset,
+        )
+        .await?;
+        trail.write(&txn, roster, ctx).await?;
         txn.commit().await?;
         to_dto(message)
     }
@@ -170,16 +182,14 @@ pub(crate) async fn queue_reset_for(roster: &Roster, ctx: &Context, email: &str)
     } else {
         EmailTemplate::Welcome
     };
-    audit::record(
-        &txn,
-        roster,
-        ctx,
+    let mut trail = Trail::new(roster);
+    trail.push(
         Event::success("auth.password_reset_requested")
             .target(target)
             .details(serde_json::json!({ "account_found": true, "sent": true })),
-    )
-    .await?;
-    queue_link_email(roster, &txn, ctx, &user, template).await?;
+    );
+    queue_link_email(roster, &txn, ctx, &mut trail, &user, template).await?;
+    trail.write(&txn, roster, ctx).await?;
     txn.commit().await?;
     Ok(())
 }
