@@ -3,14 +3,17 @@
 //! argon2id is memory-hard on purpose (19 MiB a hash by default), so the pool
 //! bounds how many run at once (one per core) and how many may wait (a short
 //! queue); beyond that a request is refused with [`Error::Busy`] instead of
-//! piling up. With a fixed set of threads the allocator keeps at most one
-//! hash's memory per thread, so a flood of sign-ins cannot raise the process's
-//! memory past `threads x memory`.
+//! piling up. Each thread verifies in memory of its own that it keeps, so a
+//! flood of sign-ins cannot raise the process's memory past `threads x
+//! memory`.
 
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+use std::cell::RefCell;
+
+use argon2::password_hash::phc::Output;
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher, Version};
 use tokio::sync::oneshot;
 
 use crate::{Error, Result};
@@ -56,6 +59,52 @@ impl Default for HashingLimits {
             queue: threads * 8,
         }
     }
+}
+
+thread_local! {
+    /// The memory argon2 works in, kept by each hashing thread between
+    /// verifications: a sign-in flood reuses the same few blocks of memory
+    /// instead of asking the allocator for 19 MiB each time (glibc keeps such
+    /// blocks once freed, and the process grows with every burst).
+    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether `password` matches the PHC string `hash`, computed in this
+/// thread's kept memory. Parameters, algorithm and version are read from the
+/// stored hash, so old hashes keep working after a cost change; a malformed
+/// hash matches nothing.
+fn verify_in_place(password: &str, hash: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::new(parsed.algorithm.as_str()) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let blocks = params.block_count();
+    let mut out = vec![0u8; expected.len()];
+    let argon = Argon2::new(algorithm, version, params);
+    let computed = BLOCKS.with_borrow_mut(|memory| {
+        if memory.len() != blocks {
+            // A differently sized hash (an old cost): resize once, and give
+            // back what a smaller one does not need.
+            memory.resize(blocks, Block::new());
+            memory.shrink_to_fit();
+        }
+        argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory[..])
+    });
+    // `Output` compares in constant time.
+    computed.is_ok() && Output::new(&out).is_ok_and(|out| out == *expected)
 }
 
 /// Seconds a refused caller is told to wait.
@@ -187,13 +236,45 @@ impl Hasher {
                     (h, false)
                 }
             };
-            // Parameters are read from the stored hash, so old hashes keep working
-            // after a cost change.
-            let ok = Self::argon(params)?
-                .verify_password(password.as_bytes(), hash.as_str())
-                .is_ok();
-            Ok(ok && real)
+            Ok(verify_in_place(&password, &hash) && real)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash_with(memory_kib: u32, password: &str) -> String {
+        let params = PasswordParams {
+            memory_kib,
+            iterations: 1,
+            parallelism: 1,
+        };
+        Hasher::hash_blocking(params, password).expect("hashed")
+    }
+
+    #[test]
+    fn verifying_in_kept_memory_agrees_with_argon2_across_costs() {
+        use argon2::PasswordVerifier;
+        for (memory_kib, password) in [(64, "correct horse"), (256, "battery staple"), (64, "é")] {
+            let hash = hash_with(memory_kib, password);
+            assert!(
+                verify_in_place(password, &hash),
+                "{memory_kib} KiB: the right password"
+            );
+            assert!(
+                !verify_in_place("wrong", &hash),
+                "{memory_kib} KiB: a wrong one"
+            );
+            let reference = Argon2::default().verify_password(password.as_bytes(), hash.as_str());
+            assert!(reference.is_ok(), "argon2 agrees");
+        }
+        assert!(!verify_in_place("x", "not a hash"));
+        assert!(!verify_in_place(
+            "x",
+            "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ"
+        ));
     }
 }
