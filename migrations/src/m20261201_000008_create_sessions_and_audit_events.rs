@@ -128,7 +128,18 @@ impl MigrationTrait for Migration {
                             .primary_key(),
                     )
                     .col(ts(AuditEvents::OccurredAt))
-                    .col(ColumnDef::new(AuditEvents::Action).text().not_null())
+                    .col({
+                        // Byte order on PostgreSQL too, so that a prefix
+                        // (`user.`) is a range its index answers.
+                        let mut col = ColumnDef::new(AuditEvents::Action)
+                            .text()
+                            .not_null()
+                            .to_owned();
+                        if manager.get_database_backend() == DbBackend::Postgres {
+                            col.extra("COLLATE \"C\"");
+                        }
+                        col
+                    })
                     .col(ColumnDef::new(AuditEvents::Outcome).text().not_null())
                     .col(ColumnDef::new(AuditEvents::ActorId).uuid().null())
                     .col(ColumnDef::new(AuditEvents::ActorName).text().not_null())

@@ -7,7 +7,6 @@
 use chrono::{DateTime, Utc};
 use roster_entity::audit_events;
 use roster_types::{AuditEvent, AuditEventList, AuditEventQuery, AuditOutcome};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Select,
@@ -300,18 +299,6 @@ fn to_dto(m: audit_events::Model) -> Result<AuditEvent> {
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE prefix.
-fn like_prefix(prefix: &str) -> String {
-    let mut out = String::with_capacity(prefix.len() + 1);
-    for c in prefix.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
 fn filtered(query: &AuditEventQuery) -> Select<audit_events::Entity> {
     use audit_events::Column as C;
     let mut select = audit_events::Entity::find();
@@ -328,11 +315,12 @@ fn filtered(query: &AuditEventQuery) -> Select<audit_events::Entity> {
         select = select.filter(C::TargetId.eq(id.as_str()));
     }
     if let Some(action) = &query.action {
-        select = if action.ends_with('.') {
-            select.filter(
-                Expr::col((audit_events::Entity, C::Action))
-                    .like(LikeExpr::new(like_prefix(action)).escape('\\')),
-            )
+        select = if let Some(stem) = action.strip_suffix('.') {
+            // `user.` is every action from `user.` up to `user/` ('/' follows
+            // '.'), in byte order on both databases: an index range.
+            select
+                .filter(C::Action.gte(action.as_str()))
+                .filter(C::Action.lt(format!("{stem}/")))
         } else {
             select.filter(C::Action.eq(action.as_str()))
         };
