@@ -78,8 +78,8 @@ fn ms(d: Duration) -> f64 {
 #[tokio::main]
 async fn main() {
     let part = arg_str("--part", "all");
-    if !["audit", "signin", "all"].contains(&part.as_str()) {
-        eprintln!("--part is audit, signin or all");
+    if !["audit", "audit-read", "signin", "all"].contains(&part.as_str()) {
+        eprintln!("--part is audit, audit-read, signin or all");
         std::process::exit(2);
     }
     if part == "audit" || part == "all" {
@@ -90,8 +90,190 @@ async fn main() {
         )
         .await;
     }
+    if part == "audit-read" || part == "all" {
+        audit_reads(arg("--events", 1_000_000).max(1)).await;
+    }
     if part == "signin" || part == "all" {
         sign_in_storm(arg("--storm", 100).max(1), arg("--rounds", 4).max(1)).await;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Part 1b: reading the trail when it holds millions of events.
+
+/// Seeds `events` audit events (inserted directly, 500 a statement: this
+/// measures reading, not writing), spread over a year, by 1,000 actors about
+/// 20,000 people, 2% of them refusals or errors; then times the admin's list
+/// (page 1 and a deep page, with its total) under each filter the API offers.
+async fn audit_reads(events: usize) {
+    use chrono::{Duration as Span, Utc};
+    use roster_types::{AuditEventQuery, AuditOutcome};
+    use sea_orm::ActiveValue::Set;
+
+    let app = spawn_app_with(|_| {}).await;
+    let roster = app.roster.clone();
+    let admin = admin_actor(&roster).await;
+    let backend = roster_domain::db::backend_name(&roster.db);
+    let actors: Vec<uuid::Uuid> = (0..1_000).map(|_| uuid::Uuid::now_v7()).collect();
+    let subjects: Vec<uuid::Uuid> = (0..20_000).map(|_| uuid::Uuid::now_v7()).collect();
+    const ACTIONS: [&str; 8] = [
+        "auth.signed_in",
+        "auth.sign_in_failed",
+        "user.created",
+        "user.updated",
+        "user.invitation_sent",
+        "team.member_added",
+        "team.created",
+        "auth.signed_out",
+    ];
+    let start = Utc::now() - Span::days(365);
+    let step_ms = (365 * 24 * 3600 * 1000 / events as i64).max(1);
+    let seeding = Instant::now();
+    let mut rng_state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        // xorshift: reproducible, and no dependency for a benchmark.
+        rng_state ^= rng_state << 13;
+        rng_state ^= rng_state >> 7;
+        rng_state ^= rng_state << 17;
+        rng_state
+    };
+    let mut probe = (uuid::Uuid::nil(), uuid::Uuid::nil(), String::new());
+    for chunk_start in (0..events).step_by(500) {
+        let rows: Vec<audit_events::ActiveModel> = (chunk_start..events.min(chunk_start + 500))
+            .map(|i| {
+                let r = next();
+                let actor = actors[(r % 1_000) as usize];
+                let subject = subjects[((r >> 10) % 20_000) as usize];
+                let outcome = match (r >> 30) % 100 {
+                    0 | 1 => AuditOutcome::Refused,
+                    2 => AuditOutcome::Error,
+                    _ => AuditOutcome::Success,
+                };
+                let request_id = format!("req-{i:08}");
+                if i == events / 2 {
+                    probe = (actor, subject, request_id.clone());
+                }
+                audit_events::ActiveModel {
+                    id: Set(uuid::Uuid::now_v7()),
+                    occurred_at: Set(start + Span::milliseconds(step_ms * i as i64)),
+                    action: Set(ACTIONS[((r >> 20) % 8) as usize].to_string()),
+                    outcome: Set(outcome.as_str().to_string()),
+                    actor_id: Set(Some(actor)),
+                    actor_name: Set("Bench Actor".into()),
+                    impersonator_id: Set(None),
+                    session_id: Set(Some(uuid::Uuid::now_v7())),
+                    target_type: Set(Some("user".into())),
+                    target_id: Set(Some(subject.to_string())),
+                    target_name: Set(Some("Bench Person".into())),
+                    subject_user_id: Set(Some(subject)),
+                    request_id: Set(Some(request_id)),
+                    ip: Set(Some("203.0.113.7".into())),
+                    user_agent: Set(Some("bench".into())),
+                    details: Set(serde_json::json!({"n": i})),
+                }
+            })
+            .collect();
+        audit_events::Entity::insert_many(rows)
+            .exec_without_returning(&roster.db)
+            .await
+            .expect("events seeded");
+    }
+    println!(
+        "\n== audit trail reads ({backend}, {events} events seeded in {:.1} s) ==",
+        seeding.elapsed().as_secs_f64()
+    );
+    let (actor, subject, request_id) = probe;
+    let mid = start + Span::days(180);
+    let cases: Vec<(&str, AuditEventQuery)> = vec![
+        ("no filter", AuditEventQuery::default()),
+        (
+            "actor_id",
+            AuditEventQuery {
+                actor_id: Some(actor),
+                ..Default::default()
+            },
+        ),
+        (
+            "target_user_id",
+            AuditEventQuery {
+                target_user_id: Some(subject),
+                ..Default::default()
+            },
+        ),
+        (
+            "action (exact)",
+            AuditEventQuery {
+                action: Some("user.created".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "action (prefix user.)",
+            AuditEventQuery {
+                action: Some("user.".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "outcome=refused",
+            AuditEventQuery {
+                outcome: Some(AuditOutcome::Refused),
+                ..Default::default()
+            },
+        ),
+        (
+            "request_id",
+            AuditEventQuery {
+                request_id: Some(request_id),
+                ..Default::default()
+            },
+        ),
+        (
+            "one day (from/to)",
+            AuditEventQuery {
+                from: Some(mid),
+                to: Some(mid + Span::days(1)),
+                ..Default::default()
+            },
+        ),
+        (
+            "actor_id + action prefix",
+            AuditEventQuery {
+                actor_id: Some(actor),
+                action: Some("auth.".into()),
+                ..Default::default()
+            },
+        ),
+    ];
+    println!(
+        "{:<26} {:>10} {:>12} {:>12}",
+        "filter", "total", "page 1 ms", "page 200 ms"
+    );
+    for (name, query) in cases {
+        let mut timings = Vec::new();
+        let mut total = 0;
+        for page in [1, 200] {
+            let query = AuditEventQuery {
+                page: Some(page),
+                ..query.clone()
+            };
+            let mut runs = Vec::new();
+            for _ in 0..3 {
+                let t = Instant::now();
+                let list = roster_domain::audit::list(&roster, &admin, &query)
+                    .await
+                    .expect("listed");
+                runs.push(t.elapsed());
+                total = list.page.total;
+            }
+            runs.sort();
+            timings.push(percentile(&runs, 0.5));
+        }
+        println!(
+            "{name:<26} {total:>10} {:>12.1} {:>12.1}",
+            ms(timings[0]),
+            ms(timings[1])
+        );
     }
 }
 
