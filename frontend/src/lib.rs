@@ -19,6 +19,7 @@ use leptos_router::{ParamSegment, StaticSegment};
 use crate::components::shell::Shell;
 use crate::pages::audit::AuditPage;
 use crate::pages::forgot_password::ForgotPasswordPage;
+use crate::pages::jobs::JobsPage;
 use crate::pages::set_password::SetPasswordPage;
 use crate::pages::teams::{TeamsPage, detail::TeamDetailPage};
 use crate::pages::users::UsersPage;
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                         view=TeamDetailPage
                     />
                     <Route path=StaticSegment(Page::Audit.segment()) view=AuditPage />
+                    <Route path=StaticSegment(Page::Jobs.segment()) view=JobsPage />
                     <Route path=StaticSegment("") view=Home />
                 </ParentRoute>
             </Routes>

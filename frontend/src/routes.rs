@@ -77,6 +77,9 @@ pub enum Page {
     Team(Uuid),
     /// The audit trail, with its filters in the query string (admins only).
     Audit,
+    /// The background jobs, with their filters in the query string (admins
+    /// only).
+    Jobs,
 }
 
 impl Page {
@@ -89,6 +92,7 @@ impl Page {
             Page::Users | Page::User(..) => "users",
             Page::Teams | Page::Team(_) => "teams",
             Page::Audit => "audit",
+            Page::Jobs => "jobs",
         }
     }
 
@@ -107,7 +111,8 @@ impl fmt::Display for Page {
             | Page::ForgotPassword
             | Page::Users
             | Page::Teams
-            | Page::Audit => write!(f, "/{}", self.segment()),
+            | Page::Audit
+            | Page::Jobs => write!(f, "/{}", self.segment()),
             Page::User(id, tab) => write!(f, "/{}/{id}/{}", self.segment(), tab.slug()),
             Page::Team(id) => write!(f, "/{}/{id}", self.segment()),
         }
@@ -150,6 +155,10 @@ mod tests {
         assert_eq!(
             Page::Audit.with_query("?action=user."),
             "/audit?action=user."
+        );
+        assert_eq!(
+            Page::Jobs.with_query("?status=failed"),
+            "/jobs?status=failed"
         );
         assert_eq!(Page::SetPassword.to_string(), "/set-password");
         assert_eq!(Page::ForgotPassword.to_string(), "/forgot-password");

@@ -104,6 +104,9 @@ fn SignedInFrame() -> impl IntoView {
                             <A href=Page::Audit.to_string() attr:id="nav-audit">
                                 "Audit"
                             </A>
+                            <A href=Page::Jobs.to_string() attr:id="nav-jobs">
+                                "Jobs"
+                            </A>
                         </Show>
                     </Show>
                 </nav>

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod forgot_password;
+pub mod jobs;
 pub mod login;
 pub mod not_found;
 pub mod set_password;
