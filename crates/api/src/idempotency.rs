@@ -141,7 +141,12 @@ where
             let mut body = BytesMut::new();
             let mut payload = req.take_payload();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk?;
+                let chunk = match chunk {
+                    Ok(chunk) => chunk,
+                    // A body cut off or malformed on the wire: answered here,
+                    // so the response carries the request id like any other.
+                    Err(error) => return Ok(req.error_response(error)),
+                };
                 if body.len() + chunk.len() > MAX_BODY {
                     return Ok(req.error_response(ApiError::new(
                         StatusCode::PAYLOAD_TOO_LARGE,
