@@ -1,5 +1,6 @@
 //! Project tasks: `cargo xtask <task>`.
 //!
+//! - `spa`: only the SPA (wasm), into `target/spa/`.
 //! - `build [--release]`: the SPA (wasm) and the `roster` binary.
 //! - `run [--release] [-- ARGS]`: build, then run `roster` on the embedded default.
 //! - `test`: build the SPA, run every test on SQLite, and again on PostgreSQL when
@@ -169,6 +170,10 @@ fn main() -> Result<()> {
         .cloned()
         .collect();
     match task {
+        "spa" => {
+            let out = spa::build_spa(&root)?;
+            println!("Built the SPA into {}.", out.display());
+        }
         "build" => {
             let out = spa::build_spa(&root)?;
             build_server(&root, release)?;
@@ -215,7 +220,8 @@ fn main() -> Result<()> {
         }
         _ => {
             println!(
-                "cargo xtask <task>\n\n  build [--release]        build the SPA and the roster binary\n  \
+                "cargo xtask <task>\n\n  spa                      build only the SPA (into target/spa)\n  \
+                 build [--release]        build the SPA and the roster binary\n  \
                  run [--release] [-- ..]  build, then run roster (SQLite in ./data by default)\n  \
                  test [-- ..]             all tests: SQLite, then PostgreSQL if DATABASE_URL is set\n  \
                  openapi                  regenerate openapi/openapi.json"
