@@ -40,6 +40,72 @@ async fn every_response_carries_a_request_id_keeping_a_sane_one_from_the_client(
     );
 }
 
+/// The errors that never reach a handler carry the id too: malformed JSON, a
+/// wrong method, an oversized body (the JSON limit, and the idempotency
+/// layer's own limit), an unknown API path.
+#[tokio::test]
+async fn errors_answered_before_any_handler_carry_the_request_id() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let big = "x".repeat(5 * 1024 * 1024);
+    let cases = [
+        (
+            "malformed JSON",
+            client()
+                .post(app.url("/api/v1/teams"))
+                .bearer_auth(&admin)
+                .header("content-type", "application/json")
+                .body("{not json"),
+            400,
+        ),
+        (
+            "wrong method",
+            client().put(app.url("/api/v1/users")).bearer_auth(&admin),
+            405,
+        ),
+        (
+            "body over the JSON limit",
+            client()
+                .post(app.url("/api/v1/teams"))
+                .bearer_auth(&admin)
+                .header("content-type", "application/json")
+                .body(format!("{{\"name\":\"{big}\"}}")),
+            413,
+        ),
+        (
+            "body over the idempotency layer's limit",
+            client()
+                .post(app.url("/api/v1/teams"))
+                .bearer_auth(&admin)
+                .header("idempotency-key", "big-body-1")
+                .header("content-type", "application/json")
+                .body(format!("{{\"name\":\"{big}\"}}")),
+            413,
+        ),
+        (
+            "unknown API path",
+            client().get(app.url("/api/v1/nowhere")).bearer_auth(&admin),
+            404,
+        ),
+    ];
+    for (what, request, status) in cases {
+        let res = request
+            .header("x-request-id", "err-trace-1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{what}");
+        assert_eq!(res.headers()["x-request-id"], "err-trace-1", "{what}");
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/problem+json"),
+            "{what} is a problem"
+        );
+    }
+}
+
 #[tokio::test]
 async fn every_response_carries_the_content_security_policy() {
     let app = spawn_app().await;

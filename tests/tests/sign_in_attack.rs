@@ -232,7 +232,8 @@ async fn the_cookie_endpoints_refuse_requests_from_other_sites() {
         );
     }
 
-    // Each refusal is on the trail.
+    // The refusals are on the trail, once per endpoint and address in a
+    // window, however often they are repeated.
     let admin = app.admin_token().await;
     let refused = app.audit(&admin, "outcome=refused").await.items;
     let actions: Vec<_> = refused.iter().map(|e| e.action.as_str()).collect();
@@ -241,11 +242,13 @@ async fn the_cookie_endpoints_refuse_requests_from_other_sites() {
             .iter()
             .filter(|a| **a == "auth.session_refreshed")
             .count(),
-        2
+        1,
+        "{actions:?}"
     );
     assert_eq!(
         actions.iter().filter(|a| **a == "auth.signed_out").count(),
-        2
+        1,
+        "{actions:?}"
     );
     assert!(
         refused

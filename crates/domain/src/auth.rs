@@ -101,8 +101,8 @@ pub async fn login(roster: &Roster, ctx: &Context, email: &str, password: &str) 
         }
     }
     if let Some(error) = refused {
-        if first_refusal {
-            audit::record(
+        if first_refusal
+            && let Err(failure) = audit::record(
                 &roster.db,
                 roster,
                 ctx,
@@ -110,7 +110,11 @@ pub async fn login(roster: &Roster, ctx: &Context, email: &str, password: &str) 
                     .maybe_target(target)
                     .details(json!({ "until_window_ends": true })),
             )
-            .await?;
+            .await
+        {
+            // The caller is still refused; the trail's failure is the
+            // operator's to see, not a reason to answer 500.
+            tracing::error!(error = %failure, "cannot record a throttled sign-in");
         }
         return Err(error);
     }

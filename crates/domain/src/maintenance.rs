@@ -8,7 +8,7 @@
 use roster_entity::{one_time_tokens, refresh_tokens, sessions};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::{Context, Error, Principal, Result, Roster, throttle};
+use crate::{Context, Result, Roster, throttle};
 
 /// How long a dead refresh token is kept after it expired.
 const REFRESH_TOKEN_AFTERLIFE: chrono::Duration = chrono::Duration::days(1);
@@ -27,9 +27,7 @@ pub struct Swept {
 /// Deletes what is stale at the roster's `now`. Housekeeping is the system's
 /// work: any other principal is refused.
 pub async fn sweep(roster: &Roster, ctx: &Context) -> Result<Swept> {
-    if !matches!(ctx.principal, Principal::System { .. }) {
-        return Err(Error::Forbidden("housekeeping runs as the system"));
-    }
+    ctx.require_system("housekeeping runs as the system")?;
     let now = roster.now();
     let throttle_counters = throttle::forget_stale(&roster.db, now).await?;
     let refresh_tokens = refresh_tokens::Entity::delete_many()

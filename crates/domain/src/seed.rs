@@ -66,6 +66,7 @@ const LAST: [&str; 24] = [
 /// `first.last.N.RUN@seed.example`, in batches of `batch` rows. Returns how many.
 /// Each batch is one event on the audit trail (`user.seeded`), by `ctx`.
 pub async fn users(roster: &Roster, ctx: &Context, count: u64, batch: u64) -> Result<u64> {
+    ctx.require_system("seeding is a tool's work")?;
     let batch = batch.clamp(1, 5_000);
     let start = roster.now();
     // Numbering goes on after the people already there, and each run marks

@@ -374,15 +374,13 @@ async fn delete_team(roster: &Roster, ctx: &Context, id: Uuid) -> Result<()> {
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
+    let mut trail = Trail::new(roster);
     for row in &rows {
         let name = people
             .get(&row.user_id)
             .map(crate::users::full_name)
             .unwrap_or_default();
-        audit::record(
-            &txn,
-            roster,
-            ctx,
+        trail.push(
             Event::success("team.member_removed")
                 .target(Target::member(id, &team.name, row.user_id, &name))
                 .details(serde_json::json!({
@@ -391,9 +389,9 @@ async fn delete_team(roster: &Roster, ctx: &Context, id: Uuid) -> Result<()> {
                     "user_id": row.user_id,
                     "because": "team_deleted",
                 })),
-        )
-        .await?;
+        );
     }
+    trail.write(&txn, roster, ctx).await?;
     let members = team_members::Entity::delete_many()
         .filter(team_members::Column::TeamId.eq(id))
         .exec(&txn)

@@ -660,6 +660,7 @@ pub async fn ensure_admin(
     email: &str,
     password: Option<&str>,
 ) -> Result<AdminBootstrap> {
+    ctx.require_system("only start-up makes the first admin")?;
     let any_admin = user_roles::Entity::find()
         .filter(user_roles::Column::Role.eq(Role::Admin.as_str()))
         .one(&roster.db)
@@ -689,6 +690,7 @@ pub async fn upsert_admin(
     email: &str,
     password: &str,
 ) -> Result<User> {
+    ctx.require_system("only the create-admin command makes admins this way")?;
     let email = validate::normalise_email(email);
     validate::check_email(&email).map_err(|m| Error::validation("email", m))?;
     crate::auth::check_password_strength(password, &email)?;
@@ -780,6 +782,7 @@ pub async fn set_password(
     user_id: Uuid,
     password: &str,
 ) -> Result<()> {
+    ctx.require_system("people set passwords through a link or their own account")?;
     let user = find(&roster.db, user_id).await?;
     crate::auth::check_password_strength(password, &user.email)?;
     let hash = roster.hasher.hash(password.to_string()).await?;

@@ -260,14 +260,24 @@ pub(crate) async fn refusals<T>(
 }
 
 /// Records a refusal decided outside the domain (the API's cross-site check),
-/// on its own.
+/// on its own: once per action and client address in a throttle window, so
+/// that anyone hammering the endpoint cannot fill the trail.
 pub async fn record_refusal(
     roster: &Roster,
     ctx: &Context,
     action: &'static str,
     reason: &str,
 ) -> Result<()> {
-    record(&roster.db, roster, ctx, Event::refused(action, reason)).await
+    let ip = ctx.request.ip.as_deref().unwrap_or("unknown");
+    let key = crate::throttle::Key::new(format!("refusal:{action}|{ip}"), 1);
+    let count = crate::throttle::hit(&roster.db, &key, roster.now()).await?;
+    if count.attempts > 1 {
+        return Ok(());
+    }
+    let event = Event::refused(action, reason).details(json!({
+        "repeats_recorded": "once per address in 15 minutes",
+    }));
+    record(&roster.db, roster, ctx, event).await
 }
 
 /// The changes between two values of a field, for `details.changes`.

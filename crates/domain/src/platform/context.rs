@@ -86,6 +86,15 @@ impl Context {
         }
     }
 
+    /// Refuses (`Forbidden`, with `why`) anyone but Roster itself: for the
+    /// operations of tools, start-up and jobs, which no person may call.
+    pub fn require_system(&self, why: &'static str) -> Result<()> {
+        match self.principal {
+            Principal::System { .. } => Ok(()),
+            _ => Err(Error::Forbidden(why)),
+        }
+    }
+
     /// The signed-in user, or `Unauthenticated` for anyone else.
     pub fn actor(&self) -> Result<&Actor> {
         match &self.principal {

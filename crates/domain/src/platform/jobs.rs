@@ -632,7 +632,10 @@ async fn run_one(
     }
     // The handler runs in a task of its own, so a panic is an error of this
     // job and not of the runner.
-    let mut work = AbortOnDrop(tokio::spawn(handler(run)));
+    // In the job's span, so the handler's log lines name the job and request.
+    let mut work = AbortOnDrop(tokio::spawn(tracing::Instrument::in_current_span(handler(
+        run,
+    ))));
     let beat = (settings.lease / 3).max(Duration::from_millis(50));
     let mut held_until = job.lease_until.unwrap_or_else(|| roster.now());
     loop {
