@@ -16,15 +16,19 @@ use uuid::Uuid;
 
 use super::links::{RESET, SET_PASSWORD, issue_token};
 use super::templates::render;
-use super::transport::{Mailer, SendError, build_message};
+use super::transport::{Mailer, SEND_TIMEOUT, SendError, build_message};
 use crate::access::{self, Reach};
 use crate::audit::{Event, Target, Trail};
 use crate::{Context, Error, Result, Roster};
 
-/// How long a claim holds. Far longer than a batch can take (each send gives
-/// up after [`SEND_TIMEOUT`](super::transport::SEND_TIMEOUT), [`PARALLEL_SENDS`]
-/// at a time), so a message is only claimed again when its worker died.
-const CLAIM: Duration = Duration::from_secs(10 * 60);
+/// How long a claim of `batch` messages holds: as long as the batch can take
+/// (each send gives up after [`SEND_TIMEOUT`], [`PARALLEL_SENDS`] at a time)
+/// and one send more, so a message is claimed again soon after its worker
+/// died, and never while a live one may still be sending it.
+fn claim_for(batch: u64) -> Duration {
+    let waves = batch.div_ceil(PARALLEL_SENDS as u64).max(1) + 1;
+    SEND_TIMEOUT.saturating_mul(u32::try_from(waves).unwrap_or(u32::MAX))
+}
 /// Sends in flight at once per worker; most of a send is waiting for the server.
 const PARALLEL_SENDS: usize = 8;
 /// The longest pause between two attempts.
@@ -127,7 +131,7 @@ pub async fn user_emails(roster: &Roster, ctx: &Context, user_id: Uuid) -> Resul
 
 /// Claims up to `batch` due messages for this worker, counting the attempt.
 async fn claim(roster: &Roster, batch: u64, now: DateTime<Utc>) -> Result<Vec<outbox::Model>> {
-    let lock = now + chrono::Duration::from_std(CLAIM).map_err(Error::internal)?;
+    let lock = now + chrono::Duration::from_std(claim_for(batch)).map_err(Error::internal)?;
     let backend = roster.db.get_database_backend();
     let sql = match backend {
         // SKIP LOCKED: concurrent workers on other instances pass over the rows
@@ -257,6 +261,14 @@ async fn deliver_one(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claim_lasts_as_long_as_its_batch_can_take_and_one_send_more() {
+        assert_eq!(claim_for(1), SEND_TIMEOUT * 2);
+        assert_eq!(claim_for(8), SEND_TIMEOUT * 2);
+        assert_eq!(claim_for(20), SEND_TIMEOUT * 4);
+        assert!(claim_for(20) < Duration::from_secs(10 * 60));
+    }
 
     #[test]
     fn backoff_doubles_and_stops_at_a_day() {

@@ -13,7 +13,7 @@ use roster_entity::outbox;
 use crate::{Error, Result};
 
 /// The SMTP timeout of one command.
-const SEND_TIMEOUT: Duration = Duration::from_secs(20);
+pub(super) const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How messages leave: SMTP, or `.eml` files in a folder (the embedded default).
 #[derive(Clone)]
