@@ -434,12 +434,17 @@ impl Api {
             Some(pending) => pending,
             None => {
                 let pending = async move {
-                    let result = api
-                        .call(Call::post("/auth/refresh").public())
-                        .await?
-                        .json::<TokenResponse>()
-                        .await;
-                    // Cleared by the refresh itself, whichever caller polls it last.
+                    let result = async {
+                        api.call(Call::post("/auth/refresh").public())
+                            .await?
+                            .json::<TokenResponse>()
+                            .await
+                    }
+                    .await;
+                    // Cleared by the refresh itself, whichever caller polls it
+                    // last, and whatever the outcome: a failed refresh (a
+                    // network blip) must not be remembered, or every later
+                    // call would get its error without trying again.
                     refreshing.set_value(None);
                     result
                 }
