@@ -2,7 +2,8 @@
 //! `roster-frontend`, wasm-bindgen's `--target web` glue (through the library, so
 //! no global `wasm-bindgen` install is needed) without the name section, npm
 //! binaryen's `wasm-opt` over the wasm when `npx` is there, then content-hashed
-//! names for the JS glue, the wasm and `style.css`, an `index.html` that points at
+//! names for the JS glue, the wasm, `style.css` and a small boot module that starts
+//! the app (so `index.html` has no inline script), an `index.html` that points at
 //! them, and a gzip and a brotli copy of each hashed file, which the server sends
 //! as they are (`crates/api/src/spa.rs`).
 
@@ -20,6 +21,8 @@ const PACKAGE: &str = "roster-frontend";
 const OUT_NAME: &str = "roster_frontend";
 /// The stylesheet, copied from `frontend/` and hashed like the rest.
 const STYLESHEET: &str = "style.css";
+/// The module `index.html` starts the app with (written here, then hashed).
+const BOOT: &str = "boot.js";
 /// npm's binaryen, pinned. Debian's (108) produces a module the browser rejects;
 /// this one is known to work.
 const BINARYEN: &str = "binaryen@132.0.0";
@@ -109,7 +112,7 @@ fn assemble(
         .keep_debug(false)
         .remove_name_section(true)
         .remove_producers_section(true)
-        // `index.html` always passes the (hashed) wasm URL to `init`.
+        // The boot module always passes the (hashed) wasm URL to `init`.
         .omit_default_module_path(true)
         .typescript(false)
         .generate(out_dir)
@@ -131,10 +134,21 @@ fn assemble(
         let hashed = rename_to_hashed(out_dir, &file)?;
         renames.push((file, hashed));
     }
+    // The page starts from a module file, not an inline script: its hash is
+    // not in a CSP that a server running across a rebuild computed once.
+    let boot = boot_module(&renames[0].1, &renames[1].1);
+    std::fs::write(out_dir.join(BOOT), boot).with_context(|| format!("writing {BOOT}"))?;
+    renames.push((BOOT.to_string(), rename_to_hashed(out_dir, BOOT)?));
 
     let template = std::fs::read_to_string(frontend.join("index.html"))
         .context("reading frontend/index.html")?;
-    let index = rewrite_references(&template, &renames)?;
+    // The page names the stylesheet and the boot module; the boot module the rest.
+    let named_by_page: Vec<_> = renames
+        .iter()
+        .filter(|(original, _)| original == STYLESHEET || original == BOOT)
+        .cloned()
+        .collect();
+    let index = rewrite_references(&template, &named_by_page)?;
     std::fs::write(out_dir.join("index.html"), index).context("writing index.html")?;
 
     let mut summary = String::new();
@@ -153,16 +167,30 @@ fn assemble(
     Ok(summary)
 }
 
-/// Moves the directory `from` to `to`, in place of whatever is there.
+/// The boot module: loads the wasm-bindgen glue and starts it on the wasm,
+/// both by their hashed names (so the module's own hash changes with theirs).
+fn boot_module(js: &str, wasm: &str) -> String {
+    format!("import init from '/{js}';\nawait init({{ module_or_path: '/{wasm}' }});\n")
+}
+
+/// Moves the directory `from` to `to`, in place of whatever is there. The old
+/// one is first renamed aside, so `to` is missing only between two renames,
+/// never while a tree is being deleted.
 fn replace_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let aside = to.with_extension(format!("old-{}", std::process::id()));
     // Another build may put its result there in between: then go again.
     for _ in 0..10 {
-        match std::fs::remove_dir_all(to) {
+        match std::fs::rename(to, &aside) {
             Ok(()) => {}
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => return Err(err).with_context(|| format!("clearing {}", to.display())),
+            Err(err) => return Err(err).with_context(|| format!("moving {} aside", to.display())),
         }
-        if std::fs::rename(from, to).is_ok() {
+        let moved = std::fs::rename(from, to);
+        if aside.exists() {
+            std::fs::remove_dir_all(&aside)
+                .with_context(|| format!("removing {}", aside.display()))?;
+        }
+        if moved.is_ok() {
             return Ok(());
         }
     }
