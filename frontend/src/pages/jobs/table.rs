@@ -86,6 +86,23 @@ pub fn next_look(job: &Job, now: DateTime<Utc>) -> Option<Duration> {
     }
 }
 
+/// The longest wait between looks after failed ones.
+pub const BACK_OFF_AT_MOST: Duration = Duration::from_secs(60);
+
+/// How long to wait before the next look, `wait` being the usual one, after
+/// `failures` failed looks in a row, the last asking for `retry_after` seconds:
+/// the usual wait doubled per failure, at least what the server asked, and at
+/// most [`BACK_OFF_AT_MOST`] (unless the server asked for more).
+pub fn after_failures(wait: Duration, failures: u32, retry_after: Option<u64>) -> Duration {
+    if failures == 0 {
+        return wait;
+    }
+    let doubled = wait
+        .saturating_mul(1 << failures.min(16))
+        .min(BACK_OFF_AT_MOST);
+    doubled.max(Duration::from_secs(retry_after.unwrap_or(0)))
+}
+
 /// How far a job has come, in words: `3 of 10` when the total is known,
 /// `3 done` when it is not, nothing before anything was done.
 pub fn progress_count(progress: &JobProgress) -> Option<String> {
@@ -219,12 +236,19 @@ fn keep_fresh(listed: Job) -> (ReadSignal<Job>, ReadSignal<Option<ApiError>>) {
     });
     // Runs again after every look (each sets the job or the error), so one
     // timer at most is waiting; its cleanup clears it.
+    let failures = StoredValue::new(0u32);
     Effect::new(move |_| {
         let wait = job.with(|job| next_look(job, Utc::now()));
-        let hopeless = error.with(|error| error.as_ref().is_some_and(stops_refreshing));
+        let (hopeless, retry_after) = error.with(|error| {
+            (
+                error.as_ref().is_some_and(stops_refreshing),
+                error.as_ref().and_then(ApiError::retry_after),
+            )
+        });
         let Some(wait) = wait.filter(|_| !hopeless) else {
             return;
         };
+        let wait = after_failures(wait, failures.get_value(), retry_after);
         let look = move || {
             let controller = AbortController::new().ok();
             let abort = controller.as_ref().map(AbortController::signal);
@@ -236,11 +260,13 @@ fn keep_fresh(listed: Job) -> (ReadSignal<Job>, ReadSignal<Option<ApiError>>) {
             spawn_local(async move {
                 match api.get_job(id, abort.as_ref()).await {
                     Ok(fresh) => {
+                        failures.try_set_value(0);
                         set_error.try_set(None);
                         set_job.try_set(fresh);
                     }
                     Err(ApiError::Aborted) => {}
                     Err(failed) => {
+                        failures.try_update_value(|n| *n = n.saturating_add(1));
                         set_error.try_set(Some(failed));
                     }
                 }
@@ -470,6 +496,21 @@ mod tests {
             Some("7 done")
         );
         assert_eq!(progress_count(&progress(0, None)), None);
+    }
+
+    #[test]
+    fn failed_looks_back_off_and_keep_to_retry_after() {
+        let two = REFRESH_EVERY;
+        assert_eq!(after_failures(two, 0, Some(30)), two, "no failure, no wait");
+        assert_eq!(after_failures(two, 1, None), two * 2);
+        assert_eq!(after_failures(two, 3, None), two * 8);
+        assert_eq!(after_failures(two, 30, None), BACK_OFF_AT_MOST);
+        assert_eq!(
+            after_failures(two, 1, Some(30)),
+            Duration::from_secs(30),
+            "the server's Retry-After is kept"
+        );
+        assert_eq!(after_failures(two, 30, Some(120)), Duration::from_secs(120));
     }
 
     fn job(status: JobStatus, due_in_secs: i64) -> Job {
