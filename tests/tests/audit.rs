@@ -552,3 +552,98 @@ async fn the_csv_export_streams_every_match_and_defuses_formulas() {
         .collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]));
 }
+
+/// Seeds `count` events of `action` directly (500 a statement), a millisecond
+/// apart, starting at `start`.
+async fn seed_events(
+    app: &TestApp,
+    action: &str,
+    count: usize,
+    start: chrono::DateTime<chrono::Utc>,
+) {
+    use roster_entity::audit_events;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
+        let rows = chunk.iter().map(|&i| audit_events::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            occurred_at: Set(start + chrono::Duration::milliseconds(i as i64)),
+            action: Set(action.to_string()),
+            outcome: Set("success".into()),
+            actor_id: Set(None),
+            actor_name: Set("Seeded".into()),
+            impersonator_id: Set(None),
+            session_id: Set(None),
+            target_type: Set(None),
+            target_id: Set(None),
+            target_name: Set(None),
+            subject_user_id: Set(None),
+            request_id: Set(None),
+            ip: Set(None),
+            user_agent: Set(None),
+            details: Set(json!({ "n": i })),
+        });
+        audit_events::Entity::insert_many(rows)
+            .exec_without_returning(&app.roster.db)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn past_ten_thousand_matches_the_total_is_an_estimate_that_says_so() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let start = chrono::Utc::now() - chrono::Duration::days(1);
+    seed_events(&app, "team.created", 500, start).await;
+    seed_events(
+        &app,
+        "auth.signed_in",
+        12_000,
+        start + chrono::Duration::hours(1),
+    )
+    .await;
+    if app.db.is_postgres() {
+        // The planner estimates from statistics, which autovacuum keeps in
+        // production; a test cannot wait for it.
+        app.roster
+            .db
+            .execute_unprepared("ANALYZE audit_events")
+            .await
+            .unwrap();
+    }
+
+    let exact = app.audit(&admin, "action=team.created&per_page=10").await;
+    assert_eq!(exact.page.total, 500);
+    assert!(!exact.page.total_is_estimate, "{:?}", exact.page);
+
+    let all = app.audit(&admin, "per_page=10").await;
+    assert!(all.page.total_is_estimate, "{:?}", all.page);
+    let actual = 12_500.0;
+    let off = (all.page.total as f64 - actual).abs() / actual;
+    assert!(off < 0.15, "estimated {} of about {actual}", all.page.total);
+    assert_eq!(all.items.len(), 10);
+
+    // A prefix with many matches: estimated, and pages still come newest
+    // first, deep ones too.
+    for page in [1, 3, 1_100] {
+        let list = app
+            .audit(&admin, &format!("action=auth.&per_page=10&page={page}"))
+            .await;
+        assert!(list.page.total_is_estimate, "{:?}", list.page);
+        assert!(list.page.total > 10_000, "{:?}", list.page);
+        assert_eq!(list.items.len(), 10, "page {page}");
+        assert!(list.items.iter().all(|e| e.action.starts_with("auth.")));
+        assert!(
+            list.items
+                .windows(2)
+                .all(|w| w[0].occurred_at >= w[1].occurred_at),
+            "newest first on page {page}"
+        );
+    }
+    // Past the end of the estimate: an empty page, not an error.
+    let beyond = app
+        .audit(&admin, "action=auth.&per_page=100&page=500")
+        .await;
+    assert!(beyond.items.is_empty());
+}

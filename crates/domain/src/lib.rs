@@ -9,6 +9,7 @@ pub mod actor;
 pub mod auth;
 pub mod background;
 pub mod clock;
+mod counting;
 pub mod db;
 pub mod error;
 pub mod mail;

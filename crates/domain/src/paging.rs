@@ -2,6 +2,8 @@
 
 use roster_types::{Page, PageInfo};
 
+use crate::counting::Total;
+
 /// Which slice of a list to read: the 1-based page and its size, defaults
 /// filled in and the size clamped to what a list serves.
 #[derive(Debug, Clone, Copy)]
@@ -26,14 +28,26 @@ impl Paging {
         u64::from(self.per_page)
     }
 
-    /// The answer: `items` of this page, `total` across all pages.
+    /// The answer: `items` of this page, `total` (exact) across all pages.
     pub(crate) fn page<T>(self, items: Vec<T>, total: u64) -> Page<T> {
+        self.page_of(
+            items,
+            Total {
+                count: total,
+                is_estimate: false,
+            },
+        )
+    }
+
+    /// The answer with a total that may be an estimate ([`crate::counting`]).
+    pub(crate) fn page_of<T>(self, items: Vec<T>, total: Total) -> Page<T> {
         Page {
             items,
             page: PageInfo {
                 page: self.page,
                 per_page: self.per_page,
-                total,
+                total: total.count,
+                total_is_estimate: total.is_estimate,
             },
         }
     }

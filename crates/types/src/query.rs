@@ -33,6 +33,7 @@ impl<T> Page<T> {
                 page: 1,
                 per_page: u32::try_from(total).unwrap_or(u32::MAX).max(1),
                 total: total as u64,
+                total_is_estimate: false,
             },
             items,
         }
@@ -49,9 +50,15 @@ pub struct PageInfo {
     /// How many items a page holds.
     #[cfg_attr(feature = "openapi", schema(example = 25))]
     pub per_page: u32,
-    /// How many items match the filters, across all pages.
+    /// How many items match the filters, across all pages: exact up to 10,000
+    /// matches; beyond that it may be an estimate, rounded to three significant
+    /// digits, and then `total_is_estimate` says so.
     #[cfg_attr(feature = "openapi", schema(example = 1342))]
     pub total: u64,
+    /// Whether `total` is an estimate rather than an exact count. Pages past
+    /// the estimate's end are served all the same (empty when nothing is there).
+    #[serde(default)]
+    pub total_is_estimate: bool,
 }
 
 impl PageInfo {
@@ -407,7 +414,8 @@ mod tests {
             PageInfo {
                 page: 1,
                 per_page: 3,
-                total: 3
+                total: 3,
+                total_is_estimate: false,
             }
         );
         assert_eq!(Page::<u8>::whole(vec![]).page.page_count(), 1);

@@ -9,7 +9,7 @@ use roster_types::PageInfo;
 use crate::api::ApiError;
 use crate::components::pagination::Pagination;
 use crate::components::sort_header::{SortDirection, SortHeader};
-use crate::format::count_of;
+use crate::format::total_of;
 
 /// A loaded page a [`DataTable`] can show: its rows and where it sits in the
 /// whole list.
@@ -239,6 +239,21 @@ where
     };
     let page_info = move || loaded.with(|page| page.as_ref().map(|p| p.page_info().clone()));
     let page_count = Signal::derive(move || page_info().map_or(1, |p| p.page_count()));
+    let estimate = Signal::derive(move || page_info().is_some_and(|p| p.total_is_estimate));
+    // An estimated total does not say where the list ends; a full page says
+    // that more may follow.
+    let has_next = Signal::derive(move || {
+        loaded.with(|page| {
+            page.as_ref().is_some_and(|page| {
+                let info = page.page_info();
+                if info.total_is_estimate {
+                    page.rows().len() >= info.per_page as usize
+                } else {
+                    u64::from(info.page) < info.page_count()
+                }
+            })
+        })
+    });
 
     view! {
         <ErrorBoundary fallback=error_state>
@@ -267,10 +282,10 @@ where
                         <span id=total_id class="total">
                             {move || {
                                 let (one, many) = count_noun;
-                                page_info().map(|p| count_of(p.total, one, many))
+                                page_info().map(|p| total_of(&p, one, many))
                             }}
                         </span>
-                        {paging.map(|paging| pagination(paging, page_count))}
+                        {paging.map(|paging| pagination(paging, page_count, estimate, has_next))}
                     </div>
                 </Show>
             </div>
@@ -278,11 +293,18 @@ where
     }
 }
 
-fn pagination(paging: Paging, page_count: Signal<u64>) -> impl IntoView {
+fn pagination(
+    paging: Paging,
+    page_count: Signal<u64>,
+    estimate: Signal<bool>,
+    has_next: Signal<bool>,
+) -> impl IntoView {
     view! {
         <Pagination
             page=paging.page
             page_count
+            estimate
+            has_next
             per_page=paging.per_page
             per_page_choices=paging.per_page_choices
             per_page_id=paging.per_page_id

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::format::grouped;
+
 /// Page navigation for a list. Rendered once and kept in place while pages
 /// load, so keyboard focus stays on the button that was pressed.
 #[component]
@@ -12,6 +14,12 @@ pub fn Pagination(
     /// How many pages there are (at least one).
     #[prop(into)]
     page_count: Signal<u64>,
+    /// Whether `page_count` comes from an estimated total ("of about").
+    #[prop(into)]
+    estimate: Signal<bool>,
+    /// Whether a page follows this one.
+    #[prop(into)]
+    has_next: Signal<bool>,
     /// How many items a page holds.
     #[prop(into)]
     per_page: Signal<u32>,
@@ -25,7 +33,7 @@ pub fn Pagination(
     on_per_page: Callback<u32>,
 ) -> impl IntoView {
     let at_first = move || page.get() <= 1;
-    let at_last = move || u64::from(page.get()) >= page_count.get();
+    let at_last = move || !has_next.get();
     let choices = per_page_choices
         .iter()
         .map(|&choice| {
@@ -47,7 +55,10 @@ pub fn Pagination(
                 "Previous"
             </button>
             <span class="page-status">
-                {move || format!("Page {} of {}", page.get(), page_count.get())}
+                {move || {
+                    let about = if estimate.get() { "about " } else { "" };
+                    format!("Page {} of {about}{}", page.get(), grouped(page_count.get()))
+                }}
             </span>
             <button
                 type="button"

@@ -127,6 +127,7 @@ mod tests {
                     page: 2,
                     per_page: 25,
                     total,
+                    total_is_estimate: false,
                 },
             },
         }
