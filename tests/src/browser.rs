@@ -189,6 +189,43 @@ impl Browser {
         panic!("timed out waiting until {what}; page was:\n{source}");
     }
 
+    /// The `name` attribute of every element matching `css`, in page order
+    /// (elements that went meanwhile are left out, for `wait_until` to look
+    /// again).
+    pub async fn attrs(&self, css: &str, name: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for element in self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_default()
+        {
+            if let Ok(Some(value)) = element.attr(name).await {
+                out.push(value);
+            }
+        }
+        out
+    }
+
+    /// The value of `key` in the browser's query string.
+    pub async fn query_value(&self, key: &str) -> Option<String> {
+        let url = self.client.current_url().await.ok()?;
+        url.query_pairs()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// Waits until the browser's address has path `path`.
+    pub async fn wait_for_path(&self, path: &str) {
+        self.wait_until(&format!("the address is {path}"), || async {
+            self.client
+                .current_url()
+                .await
+                .is_ok_and(|u| u.path() == path)
+        })
+        .await;
+    }
+
     /// The texts of all elements matching `css`.
     pub async fn texts(&self, css: &str) -> Vec<String> {
         let mut out = Vec::new();

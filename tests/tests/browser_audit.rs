@@ -13,42 +13,9 @@ use serde_json::json;
 
 const PASSWORD: &str = "a-good-password-42";
 
-/// The `name` attribute of every element matching `css`, in page order
-/// (elements that went meanwhile are left out, for `wait_until` to look again).
-async fn attrs(b: &Browser, css: &str, name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for element in b
-        .client
-        .find_all(Locator::Css(css))
-        .await
-        .unwrap_or_default()
-    {
-        if let Ok(Some(value)) = element.attr(name).await {
-            out.push(value);
-        }
-    }
-    out
-}
-
 /// The actions of the audit rows on the page, in page order (newest first).
 async fn row_actions(b: &Browser) -> Vec<String> {
-    attrs(b, "tr.audit-row", "data-action").await
-}
-
-/// The value of `key` in the browser's query string.
-async fn query_value(b: &Browser, key: &str) -> Option<String> {
-    let url = b.client.current_url().await.ok()?;
-    url.query_pairs()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.into_owned())
-}
-
-/// Waits until the browser's address has path `path`.
-async fn wait_for_path(b: &Browser, path: &str) {
-    b.wait_until(&format!("the address is {path}"), || async {
-        b.client.current_url().await.is_ok_and(|u| u.path() == path)
-    })
-    .await;
+    b.attrs("tr.audit-row", "data-action").await
 }
 
 /// Waits until a notice reads `text`.
@@ -64,13 +31,13 @@ async fn wait_for_notice(b: &Browser, text: &str) {
 async fn open_event(b: &Browser, id: &str) -> String {
     let button = format!("tr.audit-row[data-event-id='{id}'] button.expand-button");
     assert_eq!(
-        attrs(b, &button, "aria-expanded").await,
+        b.attrs(&button, "aria-expanded").await,
         ["false"],
         "the row starts closed"
     );
     b.click(&button).await;
     b.wait_until("the row says it is open", || async {
-        attrs(b, &button, "aria-expanded").await == ["true"]
+        b.attrs(&button, "aria-expanded").await == ["true"]
     })
     .await;
     let json = b.wait_css(&format!("#audit-event-{id}-json")).await;
@@ -79,12 +46,12 @@ async fn open_event(b: &Browser, id: &str) -> String {
 
 /// The id of the first audit row on the page with action `action`.
 async fn event_id_of(b: &Browser, action: &str) -> String {
-    let ids = attrs(
-        b,
-        &format!("tr.audit-row[data-action='{action}']"),
-        "data-event-id",
-    )
-    .await;
+    let ids = b
+        .attrs(
+            &format!("tr.audit-row[data-action='{action}']"),
+            "data-event-id",
+        )
+        .await;
     ids.into_iter()
         .next()
         .unwrap_or_else(|| panic!("a {action} row is listed"))
@@ -115,13 +82,15 @@ async fn me_status(app: &TestApp, token: &str) -> u16 {
 
 /// The ids of the session rows, and of those marked current.
 async fn session_rows(b: &Browser) -> (Vec<String>, Vec<String>) {
-    let all = attrs(b, "#sessions-table tr.session-row", "data-session-id").await;
-    let current = attrs(
-        b,
-        "#sessions-table tr.session-row[data-current=true]",
-        "data-session-id",
-    )
-    .await;
+    let all = b
+        .attrs("#sessions-table tr.session-row", "data-session-id")
+        .await;
+    let current = b
+        .attrs(
+            "#sessions-table tr.session-row[data-current=true]",
+            "data-session-id",
+        )
+        .await;
     (all, current)
 }
 
@@ -166,7 +135,7 @@ async fn an_admin_filters_the_audit_trail_opens_an_event_and_downloads_the_csv()
     // Act: the admin opens the Audit page from the navigation.
     b.sign_in(&app.address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     b.click("#nav-audit").await;
-    wait_for_path(&b, "/audit").await;
+    b.wait_for_path("/audit").await;
 
     // Assert: the activity is listed.
     b.wait_until("the activity is listed", || async {
@@ -190,7 +159,7 @@ async fn an_admin_filters_the_audit_trail_opens_an_event_and_downloads_the_csv()
         row_actions(&b).await == ["team.member_added", "team.created"]
     })
     .await;
-    assert_eq!(query_value(&b, "action").await.as_deref(), Some("team."));
+    assert_eq!(b.query_value("action").await.as_deref(), Some("team."));
 
     // A row opens to show its details.
     let created = event_id_of(&b, "team.created").await;
@@ -229,9 +198,9 @@ async fn an_admin_filters_the_audit_trail_opens_an_event_and_downloads_the_csv()
         row_actions(&b).await == ["auth.sign_in_failed"]
     })
     .await;
-    assert_eq!(attrs(&b, "tr.audit-row", "data-outcome").await, ["refused"]);
-    assert_eq!(query_value(&b, "outcome").await.as_deref(), Some("refused"));
-    assert_eq!(query_value(&b, "action").await, None);
+    assert_eq!(b.attrs("tr.audit-row", "data-outcome").await, ["refused"]);
+    assert_eq!(b.query_value("outcome").await.as_deref(), Some("refused"));
+    assert_eq!(b.query_value("action").await, None);
 
     // The CSV download says it is done.
     b.click("#download-audit-csv").await;
@@ -254,7 +223,8 @@ async fn learners_and_managers_are_told_the_audit_page_is_for_admins() {
     // A learner: no link, and the page says no.
     b.submit_sign_in(&app.address, "lena@example.com", PASSWORD)
         .await;
-    wait_for_path(&b, &format!("/users/{}/profile", lena.id)).await;
+    b.wait_for_path(&format!("/users/{}/profile", lena.id))
+        .await;
     b.wait_css(".app-nav a").await;
     assert!(b.texts("#nav-audit").await.is_empty(), "no Audit link");
     b.goto(&app.url("/audit")).await;
@@ -314,17 +284,17 @@ async fn the_history_tab_lists_what_was_done_to_the_person() {
     b.goto(&app.url(&format!("/users/{}/profile", ada.id)))
         .await;
     b.click("#tab-history").await;
-    wait_for_path(&b, &format!("/users/{}/history", ada.id)).await;
+    b.wait_for_path(&format!("/users/{}/history", ada.id)).await;
 
     // Assert: her events are listed, newest first, and nobody else's.
     b.wait_until("her creation and rename are listed", || async {
-        let actions = attrs(&b, "#user-history tr.audit-row", "data-action").await;
+        let actions = b.attrs("#user-history tr.audit-row", "data-action").await;
         let updated = actions.iter().position(|a| a == "user.updated");
         let created = actions.iter().position(|a| a == "user.created");
         matches!((updated, created), (Some(u), Some(c)) if u < c)
     })
     .await;
-    let actions = attrs(&b, "#user-history tr.audit-row", "data-action").await;
+    let actions = b.attrs("#user-history tr.audit-row", "data-action").await;
     assert_eq!(
         actions.iter().filter(|a| *a == "user.created").count(),
         1,
@@ -339,12 +309,12 @@ async fn the_history_tab_lists_what_was_done_to_the_person() {
     assert_eq!(b.texts("[role=tab][aria-selected=true]").await, ["History"]);
 
     // The rename opens to show what changed.
-    let updated = attrs(
-        &b,
-        "#user-history tr.audit-row[data-action='user.updated']",
-        "data-event-id",
-    )
-    .await;
+    let updated = b
+        .attrs(
+            "#user-history tr.audit-row[data-action='user.updated']",
+            "data-event-id",
+        )
+        .await;
     let details = open_event(&b, &updated[0]).await;
     assert!(
         details.contains("Augusta") && details.contains("Ada"),
@@ -390,7 +360,7 @@ async fn an_admin_sees_their_sessions_and_signs_another_one_out() {
     );
     // Only the other session has a Sign out button.
     assert_eq!(
-        attrs(&b, "button.sign-out-session", "data-session-id").await,
+        b.attrs("button.sign-out-session", "data-session-id").await,
         [other.as_str()]
     );
 

@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use fantoccini::Locator;
 use roster_domain::Context;
 use roster_domain::jobs::{self, NewJob};
 use roster_entity::jobs as job_rows;
@@ -18,47 +17,14 @@ use uuid::Uuid;
 
 const PASSWORD: &str = "a-good-password-42";
 
-/// The `name` attribute of every element matching `css`, in page order
-/// (elements that went meanwhile are left out, for `wait_until` to look again).
-async fn attrs(b: &Browser, css: &str, name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for element in b
-        .client
-        .find_all(Locator::Css(css))
-        .await
-        .unwrap_or_default()
-    {
-        if let Ok(Some(value)) = element.attr(name).await {
-            out.push(value);
-        }
-    }
-    out
-}
-
 /// The kinds of the job rows on the page, in page order (newest first).
 async fn row_kinds(b: &Browser) -> Vec<String> {
-    attrs(b, "tr.job-row", "data-kind").await
+    b.attrs("tr.job-row", "data-kind").await
 }
 
 /// The ids of the job rows on the page, in page order.
 async fn row_ids(b: &Browser) -> Vec<String> {
-    attrs(b, "tr.job-row", "data-job-id").await
-}
-
-/// The value of `key` in the browser's query string.
-async fn query_value(b: &Browser, key: &str) -> Option<String> {
-    let url = b.client.current_url().await.ok()?;
-    url.query_pairs()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.into_owned())
-}
-
-/// Waits until the browser's address has path `path`.
-async fn wait_for_path(b: &Browser, path: &str) {
-    b.wait_until(&format!("the address is {path}"), || async {
-        b.client.current_url().await.is_ok_and(|u| u.path() == path)
-    })
-    .await;
+    b.attrs("tr.job-row", "data-job-id").await
 }
 
 /// Picks `status` in the filter form and applies it.
@@ -75,13 +41,13 @@ async fn filter_by_status(b: &Browser, status: &str) {
 async fn open_job(b: &Browser, id: Uuid) {
     let button = format!("tr.job-row[data-job-id='{id}'] button.expand-button");
     assert_eq!(
-        attrs(b, &button, "aria-expanded").await,
+        b.attrs(&button, "aria-expanded").await,
         ["false"],
         "the row starts closed"
     );
     b.click(&button).await;
     b.wait_until("the row says it is open", || async {
-        attrs(b, &button, "aria-expanded").await == ["true"]
+        b.attrs(&button, "aria-expanded").await == ["true"]
     })
     .await;
     b.wait_css(&format!("#job-{id}-result")).await;
@@ -159,7 +125,7 @@ async fn an_admin_filters_the_jobs_opens_one_and_sees_a_running_one_finish() {
     // Act: the admin opens the Jobs page from the navigation.
     b.sign_in(&app.address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     b.click("#nav-jobs").await;
-    wait_for_path(&b, "/jobs").await;
+    b.wait_for_path("/jobs").await;
 
     // Assert: the jobs are listed, the running one with a progress bar.
     b.wait_until("the jobs are listed", || async {
@@ -171,13 +137,13 @@ async fn an_admin_filters_the_jobs_opens_one_and_sees_a_running_one_finish() {
     .await;
     let import_row = format!("tr.job-row[data-job-id='{import}']");
     let bar = format!("{import_row} progress");
-    assert_eq!(attrs(&b, &bar, "aria-valuenow").await, ["3"]);
-    assert_eq!(attrs(&b, &bar, "aria-valuemax").await, ["10"]);
+    assert_eq!(b.attrs(&bar, "aria-valuenow").await, ["3"]);
+    assert_eq!(b.attrs(&bar, "aria-valuemax").await, ["10"]);
     assert_eq!(
         text_of(&b, &format!("{import_row} .job-progress-text")).await,
         "3 of 10 \u{b7} importing rows"
     );
-    assert_eq!(attrs(&b, &import_row, "data-status").await, ["running"]);
+    assert_eq!(b.attrs(&import_row, "data-status").await, ["running"]);
 
     // Filtering by status leaves the failed import, and the address carries
     // the filter.
@@ -186,8 +152,8 @@ async fn an_admin_filters_the_jobs_opens_one_and_sees_a_running_one_finish() {
         row_ids(&b).await == [broken.to_string()]
     })
     .await;
-    assert_eq!(query_value(&b, "status").await.as_deref(), Some("failed"));
-    assert_eq!(attrs(&b, "tr.job-row", "data-status").await, ["failed"]);
+    assert_eq!(b.query_value("status").await.as_deref(), Some("failed"));
+    assert_eq!(b.attrs("tr.job-row", "data-status").await, ["failed"]);
 
     // Its row opens to show why it failed.
     open_job(&b, broken).await;
@@ -214,7 +180,7 @@ async fn an_admin_filters_the_jobs_opens_one_and_sees_a_running_one_finish() {
         row_ids(&b).await == [import.to_string()]
     })
     .await;
-    assert_eq!(query_value(&b, "status").await.as_deref(), Some("running"));
+    assert_eq!(b.query_value("status").await.as_deref(), Some("running"));
     open_job(&b, import).await;
     assert_eq!(
         text_of(&b, &format!("#job-{import}-result")).await,
@@ -231,7 +197,7 @@ async fn an_admin_filters_the_jobs_opens_one_and_sees_a_running_one_finish() {
     })
     .await;
     b.wait_until("the row shows the job finished", || async {
-        attrs(&b, &import_row, "data-status").await == ["succeeded"]
+        b.attrs(&import_row, "data-status").await == ["succeeded"]
     })
     .await;
     b.wait_until("its result is shown", || async {
@@ -241,7 +207,8 @@ async fn an_admin_filters_the_jobs_opens_one_and_sees_a_running_one_finish() {
     })
     .await;
     assert_eq!(
-        attrs(&b, &format!("{import_row} progress"), "aria-valuenow").await,
+        b.attrs(&format!("{import_row} progress"), "aria-valuenow")
+            .await,
         ["10"]
     );
     assert_eq!(
@@ -265,7 +232,8 @@ async fn learners_and_managers_are_told_the_jobs_page_is_for_admins() {
     // A learner: no link, and the page says no.
     b.submit_sign_in(&app.address, "lena@example.com", PASSWORD)
         .await;
-    wait_for_path(&b, &format!("/users/{}/profile", lena.id)).await;
+    b.wait_for_path(&format!("/users/{}/profile", lena.id))
+        .await;
     b.wait_css(".app-nav a").await;
     assert!(b.texts("#nav-jobs").await.is_empty(), "no Jobs link");
     b.goto(&app.url("/jobs")).await;

@@ -613,3 +613,50 @@ async fn seeding_twice_adds_more_people_instead_of_failing() {
     assert_eq!(list(&app, &token, "").await.page.total, 61);
     assert_eq!(list(&app, &token, "q=seed.example").await.page.total, 60);
 }
+
+#[tokio::test]
+async fn past_ten_thousand_people_the_total_is_an_estimate_and_pages_still_work() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let system = roster_domain::Context::system("test seed");
+    roster_domain::seed::users(&app.roster, &system, 10_500, 2_500)
+        .await
+        .unwrap();
+    if app.db.is_postgres() {
+        // The planner's estimate comes from statistics, which autovacuum
+        // keeps in production.
+        use sea_orm::ConnectionTrait;
+        app.roster
+            .db
+            .execute_unprepared("ANALYZE users")
+            .await
+            .unwrap();
+    }
+
+    let all = list(&app, &admin, "per_page=10").await;
+    assert!(all.page.total_is_estimate, "{:?}", all.page);
+    let actual = 10_501.0; // and the first admin
+    let off = (all.page.total as f64 - actual).abs() / actual;
+    assert!(off < 0.15, "estimated {} of {actual}", all.page.total);
+    assert_eq!(all.items.len(), 10);
+
+    // Few matches: counted exactly.
+    let lovelaces = list(&app, &admin, "q=lovelace&per_page=10").await;
+    assert!(!lovelaces.page.total_is_estimate, "{:?}", lovelaces.page);
+    assert!(lovelaces.page.total > 0 && lovelaces.page.total < 10_000);
+    let suspended = list(&app, &admin, "status=suspended").await;
+    assert_eq!(
+        (suspended.page.total, suspended.page.total_is_estimate),
+        (0, false)
+    );
+
+    // A deep page, and one past the end of the estimate.
+    let deep = list(&app, &admin, "sort=name&per_page=100&page=106").await;
+    assert_eq!(
+        deep.items.len(),
+        1,
+        "10,501 people: page 106 holds the last"
+    );
+    let beyond = list(&app, &admin, "per_page=100&page=200").await;
+    assert!(beyond.items.is_empty());
+}

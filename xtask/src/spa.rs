@@ -7,7 +7,6 @@
 //! them, and a gzip and a brotli copy of each hashed file, which the server sends
 //! as they are (`crates/api/src/spa.rs`).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -295,16 +294,23 @@ fn rewrite_references(template: &str, renames: &[(String, String)]) -> anyhow::R
     Ok(html)
 }
 
-/// Writes `<path>.gz` (gzip, best) and `<path>.br` (brotli, quality 11) next to
+/// Writes `<path>.gz` (gzip, by zopfli) and `<path>.br` (brotli, quality 11) next to
 /// `path`. Neither format carries a time stamp, so the same input gives the same
 /// bytes.
 fn precompress(cache: &mut Cache, path: &Path) -> anyhow::Result<Sizes> {
     let data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
 
-    let gz = cache.get_or_make(&[b"gzip-best", &data], || {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(&data)?;
-        Ok(gz.finish()?)
+    // Zopfli: gzip that any client inflates, about 5% smaller than zlib's
+    // best, at seconds of CPU once per build (the result is cached).
+    let gz = cache.get_or_make(&[b"gzip-zopfli", &data], || {
+        let mut gz = Vec::new();
+        zopfli::compress(
+            zopfli::Options::default(),
+            zopfli::Format::Gzip,
+            data.as_slice(),
+            &mut gz,
+        )?;
+        Ok(gz)
     })?;
     let br = cache.get_or_make(&[b"brotli-11", &data], || {
         let mut br = Vec::new();

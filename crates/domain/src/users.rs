@@ -11,7 +11,7 @@ use roster_types::{
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    IntoActiveModel, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -239,7 +239,7 @@ async fn list_users(roster: &Roster, ctx: &Context, query: &UserListQuery) -> Re
     if let Some(scope) = scope {
         select = select.filter(users::Column::Id.in_subquery(scope));
     }
-    let total = select.clone().count(&roster.db).await?;
+    let total = crate::counting::total(&roster.db, select.clone(), "users").await?;
 
     let select = match sort.column() {
         UserColumn::Name => select.order_by(users::Column::NameKey, order.clone()),
@@ -269,7 +269,7 @@ async fn list_users(roster: &Roster, ctx: &Context, query: &UserListQuery) -> Re
             to_dto(m, r)
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(paging.page(items, total))
+    Ok(paging.page_of(items, total))
 }
 
 /// Reads a user inside a write transaction and, on PostgreSQL, locks the row

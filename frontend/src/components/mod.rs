@@ -6,6 +6,7 @@ pub mod data_table;
 pub mod dialog;
 pub mod form_field;
 pub mod notice;
+pub mod paged;
 pub mod pagination;
 pub mod search_box;
 pub mod shell;

@@ -25,8 +25,8 @@ use roster_entity::{job_schedules, jobs};
 use roster_types::{Job, JobList, JobListQuery, JobProgress, JobStatus};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -802,7 +802,7 @@ pub async fn list(roster: &Roster, ctx: &Context, query: &JobListQuery) -> Resul
     if let Some(status) = query.status {
         select = select.filter(jobs::Column::Status.eq(status.as_str()));
     }
-    let total = select.clone().count(&roster.db).await?;
+    let total = crate::counting::total(&roster.db, select.clone(), "jobs").await?;
     let rows = select
         .order_by(jobs::Column::CreatedAt, Order::Desc)
         .order_by(jobs::Column::Id, Order::Desc)
@@ -811,7 +811,7 @@ pub async fn list(roster: &Roster, ctx: &Context, query: &JobListQuery) -> Resul
         .all(&roster.db)
         .await?;
     let items = rows.into_iter().map(to_dto).collect::<Result<_>>()?;
-    Ok(paging.page(items, total))
+    Ok(paging.page_of(items, total))
 }
 
 /// Deletes finished jobs older than `age` (housekeeping); answers how many.

@@ -2,7 +2,7 @@
 //! [`AuditEventQuery`], read with its own parser so the address and the API
 //! agree on what each one means. Reload and Back keep the filters.
 
-use roster_types::{AuditEventQuery, DEFAULT_PER_PAGE, FieldError, ListQuery};
+use roster_types::{AuditEventQuery, FieldError, ListQuery};
 
 /// The page sizes offered.
 pub const PER_PAGE_CHOICES: &[u32] = &[25, 50, 100];
@@ -64,34 +64,6 @@ impl AuditAddress {
             .find(|(k, _)| *k == key)
             .map(|(_, value)| value.clone())
             .unwrap_or_default()
-    }
-}
-
-/// The 1-based page `query` asks for.
-pub fn page_of(query: &AuditEventQuery) -> u32 {
-    query.page.unwrap_or(1)
-}
-
-/// The page size `query` asks for.
-pub fn per_page_of(query: &AuditEventQuery) -> u32 {
-    query.per_page.unwrap_or(DEFAULT_PER_PAGE)
-}
-
-/// `query` on page `page` (page 1 is left out of the address).
-pub fn on_page(query: &AuditEventQuery, page: u32) -> AuditEventQuery {
-    AuditEventQuery {
-        page: (page > 1).then_some(page),
-        ..query.clone()
-    }
-}
-
-/// `query` with `per_page` rows a page, from page 1 (the default size is
-/// left out of the address).
-pub fn with_per_page(query: &AuditEventQuery, per_page: u32) -> AuditEventQuery {
-    AuditEventQuery {
-        page: None,
-        per_page: (per_page != DEFAULT_PER_PAGE).then_some(per_page),
-        ..query.clone()
     }
 }
 
@@ -187,23 +159,7 @@ mod tests {
     }
 
     #[test]
-    fn paging_leaves_the_defaults_out_of_the_address() {
-        let query = AuditEventQuery {
-            action: Some("team.".into()),
-            ..AuditEventQuery::default()
-        };
-        assert_eq!(on_page(&query, 1).page, None);
-        assert_eq!(on_page(&query, 3).page, Some(3));
-        let resized = with_per_page(&on_page(&query, 3), 50);
-        assert_eq!((resized.page, resized.per_page), (None, Some(50)));
-        assert_eq!(with_per_page(&resized, DEFAULT_PER_PAGE).per_page, None);
-        assert_eq!(
-            resized.to_pairs(),
-            [
-                ("action", "team.".to_string()),
-                ("per_page", "50".to_string())
-            ]
-        );
+    fn an_unoffered_page_size_is_left_out() {
         assert_eq!(from(&[("per_page", "7")]).query.per_page, None);
     }
 

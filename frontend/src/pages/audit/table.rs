@@ -3,35 +3,20 @@
 //! user's History tab.
 
 use leptos::prelude::*;
-use roster_types::{AuditEvent, AuditEventList, AuditEventQuery, AuditOutcome, PageInfo};
+use roster_types::{AuditEvent, AuditEventQuery, AuditOutcome};
 use uuid::Uuid;
 
 use crate::api::ApiError;
-use crate::components::data_table::{Column, DataTable, Paging, TablePage};
+use crate::components::data_table::{Column, DataTable};
 use crate::components::sort_header::SortDirection;
 use crate::format::local_timestamp;
 use crate::routes::{Page, UserTab};
 
-use super::query::{PER_PAGE_CHOICES, on_page, page_of, per_page_of, with_per_page};
+use super::query::PER_PAGE_CHOICES;
+use crate::components::paged::{Loaded, paging};
 
-/// A loaded page of events with the query that asked for it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuditLoaded {
-    pub query: AuditEventQuery,
-    pub list: AuditEventList,
-}
-
-impl TablePage for AuditLoaded {
-    type Row = AuditEvent;
-
-    fn rows(&self) -> &[AuditEvent] {
-        &self.list.items
-    }
-
-    fn page_info(&self) -> &PageInfo {
-        &self.list.page
-    }
-}
+/// A loaded page with the query that asked for it.
+pub type AuditLoaded = Loaded<AuditEventQuery, AuditEvent>;
 
 /// How many columns a row has (the details row spans them all).
 const COLUMN_COUNT: usize = 7;
@@ -72,16 +57,7 @@ pub fn AuditTable(
     /// What to say when a loaded page has no events.
     empty: Callback<AuditLoaded, AnyView>,
 ) -> impl IntoView {
-    let paging = Paging {
-        page: Signal::derive(move || query.with(page_of)),
-        per_page: Signal::derive(move || query.with(per_page_of)),
-        per_page_choices: PER_PAGE_CHOICES,
-        per_page_id,
-        on_page: Callback::new(move |page| go.run(query.with_untracked(|q| on_page(q, page)))),
-        on_per_page: Callback::new(move |size| {
-            go.run(query.with_untracked(|q| with_per_page(q, size)));
-        }),
-    };
+    let paging = paging(query, go, PER_PAGE_CHOICES, per_page_id);
     view! {
         <DataTable
             id

@@ -8,16 +8,17 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_types::{Job, JobList, JobListQuery, JobProgress, JobStatus, PageInfo};
+use roster_types::{Job, JobListQuery, JobProgress, JobStatus};
 use web_sys::AbortController;
 
 use crate::api::{Api, ApiError};
-use crate::components::data_table::{Column, DataTable, Paging, TablePage};
+use crate::components::data_table::{Column, DataTable};
 use crate::components::sort_header::SortDirection;
 use crate::format::local_timestamp;
 use crate::routes::{Page, UserTab};
 
-use super::query::{PER_PAGE_CHOICES, on_page, page_of, per_page_of, with_per_page};
+use super::query::PER_PAGE_CHOICES;
+use crate::components::paged::{Loaded, paging};
 
 /// How often a running or due job is looked at again.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(2);
@@ -26,24 +27,8 @@ pub const REFRESH_EVERY: Duration = Duration::from_secs(2);
 /// clock and the server's may differ).
 pub const DUE_LATER_EVERY: Duration = Duration::from_secs(30);
 
-/// A loaded page of jobs with the query that asked for it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JobsLoaded {
-    pub query: JobListQuery,
-    pub list: JobList,
-}
-
-impl TablePage for JobsLoaded {
-    type Row = Job;
-
-    fn rows(&self) -> &[Job] {
-        &self.list.items
-    }
-
-    fn page_info(&self) -> &PageInfo {
-        &self.list.page
-    }
-}
+/// A loaded page with the query that asked for it.
+pub type JobsLoaded = Loaded<JobListQuery, Job>;
 
 /// How many columns a row has (the details row spans them all).
 const COLUMN_COUNT: usize = 7;
@@ -123,16 +108,7 @@ pub fn JobsTable(
     /// What to say when a loaded page has no jobs.
     empty: Callback<JobsLoaded, AnyView>,
 ) -> impl IntoView {
-    let paging = Paging {
-        page: Signal::derive(move || query.with(page_of)),
-        per_page: Signal::derive(move || query.with(per_page_of)),
-        per_page_choices: PER_PAGE_CHOICES,
-        per_page_id: "jobs-per-page",
-        on_page: Callback::new(move |page| go.run(query.with_untracked(|q| on_page(q, page)))),
-        on_per_page: Callback::new(move |size| {
-            go.run(query.with_untracked(|q| with_per_page(q, size)));
-        }),
-    };
+    let paging = paging(query, go, PER_PAGE_CHOICES, "jobs-per-page");
     view! {
         <DataTable
             id="jobs-table"
