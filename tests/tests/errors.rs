@@ -263,3 +263,34 @@ async fn head_is_answered_like_get_without_a_body() {
     let body: serde_json::Value = get.json().await.unwrap();
     assert_eq!(body["page"]["total"], 1);
 }
+
+#[tokio::test]
+async fn a_request_that_cannot_get_a_database_connection_in_time_is_a_503_with_retry_after() {
+    use sea_orm::TransactionTrait;
+    let app = roster_tests::spawn_app_with(|c| {
+        c.db_pool_size = Some(1);
+        c.db_acquire_timeout_ms = 300;
+    })
+    .await;
+    let admin = app.admin_token().await;
+
+    // Take the pool's one connection (the job runner may hold it a moment).
+    let mut held = None;
+    for _ in 0..50 {
+        if let Ok(txn) = app.roster.db.begin().await {
+            held = Some(txn);
+            break;
+        }
+    }
+    let held = held.expect("the one connection is taken");
+
+    let res = app.get("/api/v1/users", &admin).await;
+    assert_eq!(res.headers()["retry-after"], "1");
+    assert!(res.headers().contains_key("x-request-id"));
+    assert_eq!(problem(res, 503).await.code, "busy");
+
+    // Given back, the same request is served.
+    held.rollback().await.unwrap();
+    let res = app.get("/api/v1/users", &admin).await;
+    assert_eq!(res.status(), 200);
+}

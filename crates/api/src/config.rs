@@ -126,6 +126,12 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
     /// Seconds between housekeeping runs (across all instances).
     pub housekeeping_every_secs: u64,
+    /// Database connections in the pool (`ROSTER_DB_POOL_SIZE`); unset: 8 on
+    /// SQLite, 20 on PostgreSQL.
+    pub db_pool_size: Option<u32>,
+    /// Milliseconds a request waits for a free database connection before it
+    /// gets `503` with `Retry-After` (`ROSTER_DB_ACQUIRE_TIMEOUT_MS`).
+    pub db_acquire_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -168,6 +174,8 @@ impl Default for Config {
             job_concurrency: 4,
             shutdown_grace_secs: 20,
             housekeeping_every_secs: 10 * 60,
+            db_pool_size: None,
+            db_acquire_timeout_ms: 3_000,
         }
     }
 }

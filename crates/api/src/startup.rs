@@ -47,7 +47,11 @@ pub async fn open_database(
     config: &Config,
 ) -> anyhow::Result<roster_domain::db::DatabaseConnection> {
     let url = config.effective_database_url();
-    let db = roster_domain::db::connect(&url)
+    let pool = roster_domain::db::PoolSettings {
+        max_connections: config.db_pool_size,
+        acquire_timeout: std::time::Duration::from_millis(config.db_acquire_timeout_ms.max(1)),
+    };
+    let db = roster_domain::db::connect_with(&url, pool)
         .await
         .with_context(|| format!("cannot open the database ({})", redact_url(&url)))?;
     roster_domain::db::migrate(&db)

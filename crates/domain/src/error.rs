@@ -78,7 +78,17 @@ impl Error {
 
 impl From<sea_orm::DbErr> for Error {
     fn from(err: sea_orm::DbErr) -> Self {
-        Error::internal(err)
+        match err {
+            // Every connection stayed busy for the pool's whole wait: too much
+            // at once, not a fault; the caller may try again in a moment.
+            sea_orm::DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout) => {
+                tracing::warn!("no database connection came free in time");
+                Error::Busy {
+                    retry_after_secs: 1,
+                }
+            }
+            err => Error::internal(err),
+        }
     }
 }
 
