@@ -553,11 +553,12 @@ async fn the_csv_export_streams_every_match_and_defuses_formulas() {
     assert!(times.windows(2).all(|w| w[0] >= w[1]));
 }
 
-/// Seeds `count` events of `action` directly (500 a statement), a millisecond
-/// apart, starting at `start`.
+/// Seeds `count` events directly (500 a statement), a millisecond apart from
+/// `start`, the `i`-th of action `actions[i % actions.len()]` with details
+/// `{"n": i}`.
 async fn seed_events(
     app: &TestApp,
-    action: &str,
+    actions: &[&str],
     count: usize,
     start: chrono::DateTime<chrono::Utc>,
 ) {
@@ -567,7 +568,7 @@ async fn seed_events(
         let rows = chunk.iter().map(|&i| audit_events::ActiveModel {
             id: Set(uuid::Uuid::now_v7()),
             occurred_at: Set(start + chrono::Duration::milliseconds(i as i64)),
-            action: Set(action.to_string()),
+            action: Set(actions[i % actions.len()].to_string()),
             outcome: Set("success".into()),
             actor_id: Set(None),
             actor_name: Set("Seeded".into()),
@@ -589,17 +590,23 @@ async fn seed_events(
     }
 }
 
+fn assert_near(estimate: u64, actual: f64, what: &str) {
+    let off = (estimate as f64 - actual).abs() / actual;
+    assert!(off < 0.15, "{what}: estimated {estimate} of {actual}");
+}
+
 #[tokio::test]
 async fn past_ten_thousand_matches_the_total_is_an_estimate_that_says_so() {
     use sea_orm::ConnectionTrait;
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let start = chrono::Utc::now() - chrono::Duration::days(1);
-    seed_events(&app, "team.created", 500, start).await;
+    seed_events(&app, &["team.created"], 500, start).await;
+    // Half sign-ins, half changes, alternating.
     seed_events(
         &app,
-        "auth.signed_in",
-        12_000,
+        &["auth.signed_in", "user.updated"],
+        24_000,
         start + chrono::Duration::hours(1),
     )
     .await;
@@ -619,27 +626,45 @@ async fn past_ten_thousand_matches_the_total_is_an_estimate_that_says_so() {
 
     let all = app.audit(&admin, "per_page=10").await;
     assert!(all.page.total_is_estimate, "{:?}", all.page);
-    let actual = 12_500.0;
-    let off = (all.page.total as f64 - actual).abs() / actual;
-    assert!(off < 0.15, "estimated {} of about {actual}", all.page.total);
+    assert_near(all.page.total, 24_500.0, "every event");
     assert_eq!(all.items.len(), 10);
+    assert_eq!(
+        app.audit(&admin, "per_page=10").await.page.total,
+        all.page.total,
+        "the same list, the same estimate"
+    );
 
-    // A prefix with many matches: estimated, and pages still come newest
-    // first, deep ones too.
-    for page in [1, 3, 1_100] {
+    // A prefix matching about half: estimated, and its pages come newest
+    // first without a gap or a repeat, deep ones too. The few real sign-ins
+    // are newer than every seeded one.
+    let first = app.audit(&admin, "action=auth.&per_page=10").await;
+    assert!(first.page.total_is_estimate, "{:?}", first.page);
+    assert!(first.page.total > 10_000, "{:?}", first.page);
+    assert_near(first.page.total, 12_000.0, "the sign-ins");
+    let real = first
+        .items
+        .iter()
+        .take_while(|e| e.actor_name != "Seeded")
+        .count();
+    assert!(real < 10, "the seeded events follow the real ones");
+    // The `position`-th event of the list (0-based) is seeded event n.
+    let seeded_n = |position: usize| 2 * (11_999 - (position - real));
+    for page in [1usize, 3, 1_100] {
         let list = app
             .audit(&admin, &format!("action=auth.&per_page=10&page={page}"))
             .await;
-        assert!(list.page.total_is_estimate, "{:?}", list.page);
-        assert!(list.page.total > 10_000, "{:?}", list.page);
         assert_eq!(list.items.len(), 10, "page {page}");
-        assert!(list.items.iter().all(|e| e.action.starts_with("auth.")));
-        assert!(
-            list.items
-                .windows(2)
-                .all(|w| w[0].occurred_at >= w[1].occurred_at),
-            "newest first on page {page}"
-        );
+        for (k, event) in list.items.iter().enumerate() {
+            let position = (page - 1) * 10 + k;
+            assert!(event.action.starts_with("auth."), "{event:?}");
+            if position >= real {
+                assert_eq!(
+                    event.details["n"].as_u64(),
+                    Some(seeded_n(position) as u64),
+                    "page {page}, row {k}"
+                );
+            }
+        }
     }
     // Past the end of the estimate: an empty page, not an error.
     let beyond = app

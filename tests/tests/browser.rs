@@ -1,5 +1,5 @@
 //! The SPA in headless Chromium: sign in, the Users table, search, sort, Add User,
-//! sign out.
+//! sign out, and Back after it.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -137,4 +137,52 @@ async fn an_admin_signs_in_searches_sorts_adds_a_user_and_signs_out() {
     b.wait_css("input#email").await;
     let url = b.client.current_url().await.unwrap();
     assert!(url.path().starts_with("/login"), "{url}");
+}
+
+#[tokio::test]
+async fn after_sign_out_back_shows_the_sign_in_page_and_no_data() {
+    let app = spawn_app().await;
+    let Some(b) = browser::open().await else {
+        return;
+    };
+    let admin = app.admin_token().await;
+    app.create_user(
+        &admin,
+        "Ada",
+        "Lovelace",
+        "ada@example.com",
+        &[Role::Learner],
+    )
+    .await;
+    b.sign_in(&app.address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    b.wait_until("the users are listed", || async {
+        row_count(&b).await == 2
+    })
+    .await;
+    // One step further in the app, so that Back has the list to go back to.
+    b.click("td.col-name a[href*='/users/']").await;
+    b.wait_until("a person's page is open", || async {
+        b.client
+            .current_url()
+            .await
+            .is_ok_and(|u| u.path().starts_with("/users/"))
+    })
+    .await;
+    b.click("button#sign-out").await;
+    b.wait_for_path("/login").await;
+    b.client.back().await.unwrap();
+    // Back lands on the sign-in page again, with nothing of the list.
+    b.wait_until("the sign-in form is back", || async {
+        b.client.find(Locator::Css("input#email")).await.is_ok()
+    })
+    .await;
+    b.wait_for_path("/login").await;
+    assert_eq!(row_count(&b).await, 0);
+    assert!(
+        b.client
+            .find(Locator::Css("table#users-table"))
+            .await
+            .is_err(),
+        "no users table after Back"
+    );
 }

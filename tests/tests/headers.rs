@@ -181,3 +181,40 @@ fn a_documented_example_jwt_secret_is_refused_at_start_up() {
     .expect("refused");
     assert!(err.to_string().contains("example value"), "{err}");
 }
+
+#[tokio::test]
+async fn api_answers_are_never_stored_by_the_browser() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+
+    let list = app.get("/api/v1/users", &admin).await;
+    let me = app.get("/api/v1/auth/me", &admin).await;
+    let refused = client().get(app.url("/api/v1/users")).send().await.unwrap();
+    let missing = app
+        .get(&format!("/api/v1/users/{}", uuid::Uuid::now_v7()), &admin)
+        .await;
+    let export = app.get("/api/v1/audit-events.csv", &admin).await;
+    for (what, res) in [
+        ("a list", &list),
+        ("me", &me),
+        ("a 401", &refused),
+        ("a 404", &missing),
+        ("the CSV export", &export),
+    ] {
+        assert_eq!(
+            res.headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{what}"
+        );
+    }
+    assert_eq!(
+        (
+            list.status().as_u16(),
+            refused.status().as_u16(),
+            missing.status().as_u16()
+        ),
+        (200, 401, 404)
+    );
+}

@@ -353,7 +353,7 @@ async fn the_page_starts_from_a_hashed_module_without_inline_script_under_the_po
     );
     let boot = referenced_paths(&html)
         .into_iter()
-        .find(|p| p.ends_with(".js"))
+        .find(|p| p.starts_with("/boot-") && p.ends_with(".js"))
         .expect("index.html names the boot module");
     let module = text(&app, &boot).await;
     let wasm = referenced_paths(&module)
@@ -361,5 +361,13 @@ async fn the_page_starts_from_a_hashed_module_without_inline_script_under_the_po
         .find(|p| p.ends_with(".wasm"))
         .unwrap_or_else(|| panic!("the boot module names the wasm: {module}"));
     assert!(is_content_hashed(&wasm), "{wasm}");
+    assert!(
+        html.contains(&format!("<link rel=\"preload\" href=\"{wasm}\"")),
+        "the page preloads the wasm the boot module starts: {html}"
+    );
     assert!(module.contains("module_or_path"), "{module}");
+    assert!(
+        module.contains("event.persisted") && module.contains("location.reload()"),
+        "a page restored from the back-forward cache loads afresh: {module}"
+    );
 }

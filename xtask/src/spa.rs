@@ -73,6 +73,7 @@ pub fn build_spa(workspace_root: &Path) -> anyhow::Result<PathBuf> {
     // Built next to its place and moved there at the end, so that neither a
     // running server nor a second build at the same time sees half of it.
     let spa_dir = target_dir.join("spa");
+    sweep_leftovers(&target_dir);
     let out_dir = target_dir.join(format!("spa.building-{}", std::process::id()));
     let built = assemble(workspace_root, &target_dir, &wasm, &out_dir)
         .and_then(|summary| replace_dir(&out_dir, &spa_dir).map(|()| summary));
@@ -141,13 +142,9 @@ fn assemble(
 
     let template = std::fs::read_to_string(frontend.join("index.html"))
         .context("reading frontend/index.html")?;
-    // The page names the stylesheet and the boot module; the boot module the rest.
-    let named_by_page: Vec<_> = renames
-        .iter()
-        .filter(|(original, _)| original == STYLESHEET || original == BOOT)
-        .cloned()
-        .collect();
-    let index = rewrite_references(&template, &named_by_page)?;
+    // The page names every file: the glue and the wasm to preload them while
+    // the boot module (which imports them) comes.
+    let index = rewrite_references(&template, &renames)?;
     std::fs::write(out_dir.join("index.html"), index).context("writing index.html")?;
 
     let mut summary = String::new();
@@ -168,8 +165,47 @@ fn assemble(
 
 /// The boot module: loads the wasm-bindgen glue and starts it on the wasm,
 /// both by their hashed names (so the module's own hash changes with theirs).
+/// A page the browser brings back from its back-forward cache is loaded
+/// afresh instead, so that Back after signing out (here or in another tab)
+/// cannot show what the signed-in page held.
 fn boot_module(js: &str, wasm: &str) -> String {
-    format!("import init from '/{js}';\nawait init({{ module_or_path: '/{wasm}' }});\n")
+    format!(
+        "addEventListener('pageshow', (event) => {{ if (event.persisted) location.reload(); }});\n\
+         import init from '/{js}';\n\
+         await init({{ module_or_path: '/{wasm}' }});\n"
+    )
+}
+
+/// Removes what builds that were killed left behind (`spa.building-<pid>`,
+/// `spa.old-<pid>`), unless that process still runs (on Linux, where `/proc`
+/// says; elsewhere only folders over a day old).
+fn sweep_leftovers(target_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(target_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix("spa.building-")
+            .or_else(|| name.strip_prefix("spa.old-"))
+        else {
+            continue;
+        };
+        let proc_dir = Path::new("/proc");
+        let gone = if proc_dir.exists() {
+            !proc_dir.join(pid).exists()
+        } else {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 24 * 3600)
+        };
+        if gone {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Moves the directory `from` to `to`, in place of whatever is there. The old
@@ -185,9 +221,11 @@ fn replace_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
             Err(err) => return Err(err).with_context(|| format!("moving {} aside", to.display())),
         }
         let moved = std::fs::rename(from, to);
-        if aside.exists() {
-            std::fs::remove_dir_all(&aside)
-                .with_context(|| format!("removing {}", aside.display()))?;
+        if aside.exists()
+            && let Err(err) = std::fs::remove_dir_all(&aside)
+        {
+            // The new build is in place; the old one only takes room.
+            println!("note: cannot remove {}: {err}", aside.display());
         }
         if moved.is_ok() {
             return Ok(());

@@ -330,7 +330,11 @@ impl Application {
                         .add(("Referrer-Policy", "no-referrer"))
                         .add(("X-Frame-Options", "DENY"))
                         .add(("Content-Security-Policy", csp.clone()))
-                        .add(("Cross-Origin-Opener-Policy", "same-origin"));
+                        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+                        // API answers hold people's data: never kept by the
+                        // browser or a proxy (the web app's files set their
+                        // own caching, which this does not replace).
+                        .add(("Cache-Control", "no-store"));
                     if https {
                         headers.add(("Strict-Transport-Security", crate::security::HSTS))
                     } else {

@@ -8,16 +8,20 @@
 //!
 //! - PostgreSQL: the planner's row estimate for the filtered query (`EXPLAIN`),
 //!   from the table's statistics.
-//! - SQLite, which has no such estimate: a uniform sample of rowids. The table's
-//!   rowids run from 1 to its largest (a deleted row leaves a hole that never
-//!   matches), so the share of sampled rowids that exist and match, times the
-//!   largest rowid, estimates the count.
+//! - SQLite, which has no such estimate: a sample of rowids drawn uniformly
+//!   between the table's smallest and largest (a deleted row leaves a hole that
+//!   never matches), so the share of sampled rowids that exist and match, times
+//!   the width of that range, estimates the count. The sample is drawn from a
+//!   seed made of the query and the range, so the same list gives the same
+//!   estimate until the table changes.
 //!
-//! Either way the estimate is at least `EXACT_UP_TO + 1`, since that many were
+//! Either way an estimate is above `EXACT_UP_TO`, since more than that were
 //! counted, and is rounded to three significant digits so that nobody takes it
 //! for exact.
 
-use rand::Rng;
+use std::hash::{Hash, Hasher};
+
+use rand::{Rng, SeedableRng};
 use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement};
 use sea_orm::{
     ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QuerySelect, QueryTrait, Select,
@@ -29,15 +33,32 @@ use crate::error::Result;
 /// Up to this many matches, totals are exact.
 pub(crate) const EXACT_UP_TO: u64 = 10_000;
 
-/// How many rowids the SQLite estimate looks up. Its relative error is about
-/// `1 / sqrt(SAMPLE * share)`: ±10% for a filter that matches one row in ten.
-const SAMPLE: usize = 4_000;
+/// The least an estimate says: above [`EXACT_UP_TO`] once rounded.
+const ESTIMATE_AT_LEAST: u64 = 10_100;
+
+/// How many rowids the SQLite estimate looks up. One standard deviation of its
+/// relative error is `sqrt((1 - share) / (SAMPLE * share))`: 5% for a filter
+/// that matches one row in ten, 1.6% for one in two.
+const SAMPLE: u64 = 4_000;
 
 /// A list's total.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Total {
     pub(crate) count: u64,
     pub(crate) is_estimate: bool,
+    /// For an estimate on SQLite: the share of the table's rows that match
+    /// (what a caller choosing between reading orders wants to know).
+    pub(crate) share: Option<f64>,
+}
+
+impl Total {
+    pub(crate) fn exact(count: u64) -> Self {
+        Self {
+            count,
+            is_estimate: false,
+            share: None,
+        }
+    }
 }
 
 #[derive(FromQueryResult)]
@@ -45,14 +66,19 @@ struct Counted {
     n: i64,
 }
 
+#[derive(FromQueryResult)]
+struct RowidRange {
+    low: Option<i64>,
+    high: Option<i64>,
+}
+
 /// The total of `select` (its filters; its order, limit and columns do not
-/// matter). `table` is the entity's table name, for the SQLite sample.
+/// matter).
 pub(crate) async fn total<E: EntityTrait>(
     db: &impl ConnectionTrait,
     select: Select<E>,
-    table: &str,
 ) -> Result<Total> {
-    let backend = db.get_database_backend();
+    let table = E::default().table_name().to_string();
     let rows = select
         .select_only()
         .expr(Expr::val(1))
@@ -62,35 +88,29 @@ pub(crate) async fn total<E: EntityTrait>(
 
     let capped = count(db, rows.clone().limit(EXACT_UP_TO + 1).to_owned()).await?;
     if capped <= EXACT_UP_TO {
-        return Ok(Total {
-            count: capped,
-            is_estimate: false,
-        });
+        return Ok(Total::exact(capped));
     }
-    let estimate = match backend {
-        DbBackend::Postgres => planner_estimate(db, &rows).await?,
-        _ => sampled_estimate(db, rows, table).await?,
+    let (estimate, share) = match db.get_database_backend() {
+        DbBackend::Postgres => (planner_estimate(db, &rows).await?, None),
+        _ => {
+            let (estimate, share) = sampled_estimate(db, rows, &table).await?;
+            (estimate, Some(share))
+        }
     };
     Ok(Total {
-        count: round_estimate(estimate.max(EXACT_UP_TO + 1)),
+        count: round_estimate(estimate).max(ESTIMATE_AT_LEAST),
         is_estimate: true,
+        share,
     })
 }
 
 /// `SELECT COUNT(*)` over the rows of `inner`.
 async fn count(db: &impl ConnectionTrait, inner: SelectStatement) -> Result<u64> {
-    count_by(db, count_statement(db.get_database_backend(), inner)).await
-}
-
-fn count_statement(backend: DbBackend, inner: SelectStatement) -> Statement {
     let outer = Query::select()
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
         .from_subquery(inner, Alias::new("matching"))
         .to_owned();
-    backend.build(&outer)
-}
-
-async fn count_by(db: &impl ConnectionTrait, stmt: Statement) -> Result<u64> {
+    let stmt = db.get_database_backend().build(&outer);
     let counted = Counted::find_by_statement(stmt).one(db).await?;
     Ok(counted.map_or(0, |c| u64::try_from(c.n).unwrap_or(0)))
 }
@@ -107,62 +127,85 @@ async fn planner_estimate(db: &impl ConnectionTrait, rows: &SelectStatement) -> 
         .query_one_raw(explain)
         .await?
         .and_then(|row| row.try_get_by_index::<serde_json::Value>(0).ok());
-    let rows = plan
+    let Some(rows) = plan
         .as_ref()
         .and_then(|plan| plan.pointer("/0/Plan/Plan Rows"))
         .and_then(serde_json::Value::as_f64)
-        .unwrap_or(0.0);
+    else {
+        tracing::warn!(
+            ?plan,
+            "no row estimate in the query plan; the total says its floor"
+        );
+        return Ok(0);
+    };
     // A float of at most the table's size, which fits.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     Ok(rows.max(0.0) as u64)
 }
 
-/// SQLite: the largest rowid times the share of a uniform sample of rowids
-/// that exist and match.
+/// SQLite: the width of the table's rowid range times the share of a uniform
+/// sample of rowids in it that exist and match; returns the estimate and the
+/// share.
 async fn sampled_estimate(
     db: &impl ConnectionTrait,
     rows: SelectStatement,
     table: &str,
-) -> Result<u64> {
-    let largest = {
-        let stmt = Statement::from_string(
-            DbBackend::Sqlite,
-            format!("SELECT COALESCE(MAX(rowid), 0) AS n FROM \"{table}\""),
-        );
-        Counted::find_by_statement(stmt)
-            .one(db)
-            .await?
-            .map_or(0, |c| u64::try_from(c.n).unwrap_or(0))
+) -> Result<(u64, f64)> {
+    let range = Statement::from_string(
+        DbBackend::Sqlite,
+        format!("SELECT MIN(rowid) AS low, MAX(rowid) AS high FROM \"{table}\""),
+    );
+    let range = RowidRange::find_by_statement(range).one(db).await?;
+    let (Some(low), Some(high)) = range.map_or((None, None), |r| (r.low, r.high)) else {
+        return Ok((0, 0.0));
     };
-    if largest == 0 {
-        return Ok(0);
+    let width = u64::try_from(high - low + 1).unwrap_or(0);
+    if width == 0 {
+        return Ok((0, 0.0));
     }
+
+    // The same query on the same rows draws the same sample.
+    let probe = DbBackend::Sqlite.build(&rows);
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    probe.sql.hash(&mut hasher);
+    format!("{:?}", probe.values).hash(&mut hasher);
+    (low, high).hash(&mut hasher);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(hasher.finish());
+
     // Distinct rowids (`IN` would look a repeated one up once).
-    let size = SAMPLE.min(usize::try_from(largest).unwrap_or(SAMPLE));
+    let size = SAMPLE.min(width);
     let mut sample = std::collections::BTreeSet::new();
-    let mut rng = rand::rng();
-    while sample.len() < size {
-        sample.insert(rng.random_range(1..=largest));
+    while (sample.len() as u64) < size {
+        sample.insert(rng.random_range(low..=high));
     }
-    let list = sample
-        .iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let sample = serde_json::to_string(&sample).unwrap_or_else(|_| "[]".into());
     let mut sampled = rows;
-    sampled.and_where(Expr::cust(format!("\"{table}\".rowid IN ({list})")));
-    let mut stmt = count_statement(DbBackend::Sqlite, sampled);
+    // One bound parameter, so the statement's text (and its prepared form)
+    // stays the same from one request to the next.
+    sampled.and_where(Expr::cust_with_values(
+        format!("\"{table}\".rowid IN (SELECT value FROM json_each(?))"),
+        [sample],
+    ));
+    let outer = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(sampled, Alias::new("matching"))
+        .to_owned();
+    let mut stmt = DbBackend::Sqlite.build(&outer);
     // Left to itself, SQLite may walk a filter's index (all its matches) and
     // test each against the sample; `NOT INDEXED` keeps it to the sampled
-    // rowids, which it still looks up directly.
-    let from = format!("FROM \"{table}\" ");
+    // rowids, which it still looks up directly. The list queries select from
+    // their table once, unaliased; anything else is counted as it comes.
+    let from = format!("FROM \"{table}\" WHERE");
     if stmt.sql.matches(&from).count() == 1 {
         stmt.sql = stmt
             .sql
-            .replacen(&from, &format!("FROM \"{table}\" NOT INDEXED "), 1);
+            .replacen(&from, &format!("FROM \"{table}\" NOT INDEXED WHERE"), 1);
     }
-    let hits = count_by(db, stmt).await?;
-    Ok(largest.saturating_mul(hits) / size as u64)
+    let counted = Counted::find_by_statement(stmt).one(db).await?;
+    let hits = counted.map_or(0, |c| u64::try_from(c.n).unwrap_or(0));
+    #[allow(clippy::cast_precision_loss)]
+    let share = hits as f64 / size as f64;
+    Ok((width.saturating_mul(hits) / size, share))
 }
 
 /// `n` to three significant digits: 812,345 is 812,000.
@@ -176,14 +219,15 @@ fn round_estimate(n: u64) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::round_estimate;
+    use super::*;
 
     #[test]
-    fn estimates_keep_three_significant_digits() {
+    fn estimates_keep_three_significant_digits_and_stay_above_the_exact_range() {
         assert_eq!(round_estimate(999), 999);
-        assert_eq!(round_estimate(10_001), 10_000);
         assert_eq!(round_estimate(10_051), 10_100);
         assert_eq!(round_estimate(812_345), 812_000);
         assert_eq!(round_estimate(1_234_567), 1_230_000);
+        assert_eq!(round_estimate(10_001).max(ESTIMATE_AT_LEAST), 10_100);
+        const { assert!(ESTIMATE_AT_LEAST > EXACT_UP_TO) };
     }
 }

@@ -30,13 +30,7 @@ impl Paging {
 
     /// The answer: `items` of this page, `total` (exact) across all pages.
     pub(crate) fn page<T>(self, items: Vec<T>, total: u64) -> Page<T> {
-        self.page_of(
-            items,
-            Total {
-                count: total,
-                is_estimate: false,
-            },
-        )
+        self.page_of(items, Total::exact(total))
     }
 
     /// The answer with a total that may be an estimate ([`crate::counting`]).

@@ -239,7 +239,7 @@ async fn list_users(roster: &Roster, ctx: &Context, query: &UserListQuery) -> Re
     if let Some(scope) = scope {
         select = select.filter(users::Column::Id.in_subquery(scope));
     }
-    let total = crate::counting::total(&roster.db, select.clone(), "users").await?;
+    let total = crate::counting::total(&roster.db, select.clone()).await?;
 
     let select = match sort.column() {
         UserColumn::Name => select.order_by(users::Column::NameKey, order.clone()),

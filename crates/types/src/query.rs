@@ -57,7 +57,6 @@ pub struct PageInfo {
     pub total: u64,
     /// Whether `total` is an estimate rather than an exact count. Pages past
     /// the estimate's end are served all the same (empty when nothing is there).
-    #[serde(default)]
     pub total_is_estimate: bool,
 }
 

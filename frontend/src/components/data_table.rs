@@ -238,22 +238,16 @@ where
             })
     };
     let page_info = move || loaded.with(|page| page.as_ref().map(|p| p.page_info().clone()));
-    let page_count = Signal::derive(move || page_info().map_or(1, |p| p.page_count()));
     let estimate = Signal::derive(move || page_info().is_some_and(|p| p.total_is_estimate));
-    // An estimated total does not say where the list ends; a full page says
-    // that more may follow.
     let has_next = Signal::derive(move || {
         loaded.with(|page| {
-            page.as_ref().is_some_and(|page| {
-                let info = page.page_info();
-                if info.total_is_estimate {
-                    page.rows().len() >= info.per_page as usize
-                } else {
-                    u64::from(info.page) < info.page_count()
-                }
-            })
+            page.as_ref()
+                .is_some_and(|page| has_next_page(page.page_info(), page.rows().len()))
         })
     });
+    // Past an estimate's pages, the count says at least where this one is.
+    let page_count =
+        Signal::derive(move || page_info().map_or(1, |p| shown_page_count(&p, has_next.get())));
 
     view! {
         <ErrorBoundary fallback=error_state>
@@ -293,6 +287,28 @@ where
     }
 }
 
+/// Whether a page follows the one `info` describes, which holds `rows` rows.
+/// An exact total says where the list ends; an estimated one does not, and
+/// then a full page says that more may follow.
+pub fn has_next_page(info: &PageInfo, rows: usize) -> bool {
+    if info.total_is_estimate {
+        rows >= info.per_page as usize
+    } else {
+        u64::from(info.page) < info.page_count()
+    }
+}
+
+/// The page count to show: the total's, or for an estimate that this page
+/// (and the next, if there is one) has passed, at least those.
+pub fn shown_page_count(info: &PageInfo, has_next: bool) -> u64 {
+    let reached = u64::from(info.page) + u64::from(has_next);
+    if info.total_is_estimate {
+        info.page_count().max(reached)
+    } else {
+        info.page_count()
+    }
+}
+
 fn pagination(
     paging: Paging,
     page_count: Signal<u64>,
@@ -311,5 +327,40 @@ fn pagination(
             on_page=paging.on_page
             on_per_page=paging.on_per_page
         />
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(page: u32, total: u64, total_is_estimate: bool) -> PageInfo {
+        PageInfo {
+            page,
+            per_page: 25,
+            total,
+            total_is_estimate,
+        }
+    }
+
+    #[test]
+    fn an_exact_total_ends_the_list_where_it_says() {
+        assert!(has_next_page(&info(1, 51, false), 25));
+        assert!(has_next_page(&info(2, 51, false), 25));
+        assert!(!has_next_page(&info(3, 51, false), 1));
+        // The last page full: still the last.
+        assert!(!has_next_page(&info(2, 50, false), 25));
+        assert_eq!(shown_page_count(&info(2, 50, false), false), 2);
+    }
+
+    #[test]
+    fn an_estimated_total_goes_on_while_pages_are_full() {
+        let estimate = info(450, 10_100, true);
+        assert_eq!(estimate.page_count(), 404);
+        assert!(has_next_page(&estimate, 25));
+        assert!(!has_next_page(&estimate, 24));
+        assert_eq!(shown_page_count(&estimate, true), 451);
+        assert_eq!(shown_page_count(&estimate, false), 450);
+        assert_eq!(shown_page_count(&info(3, 10_100, true), true), 404);
     }
 }

@@ -802,7 +802,7 @@ pub async fn list(roster: &Roster, ctx: &Context, query: &JobListQuery) -> Resul
     if let Some(status) = query.status {
         select = select.filter(jobs::Column::Status.eq(status.as_str()));
     }
-    let total = crate::counting::total(&roster.db, select.clone(), "jobs").await?;
+    let total = crate::counting::total(&roster.db, select.clone()).await?;
     let rows = select
         .order_by(jobs::Column::CreatedAt, Order::Desc)
         .order_by(jobs::Column::Id, Order::Desc)
