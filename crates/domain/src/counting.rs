@@ -81,7 +81,7 @@ pub(crate) async fn total<E: EntityTrait>(
     let table = E::default().table_name().to_string();
     let rows = select
         .select_only()
-        .expr(Expr::val(1))
+        .expr(Expr::cust("1"))
         .into_query()
         .clear_order_by()
         .to_owned();
@@ -93,7 +93,7 @@ pub(crate) async fn total<E: EntityTrait>(
     let (estimate, share) = match db.get_database_backend() {
         DbBackend::Postgres => (planner_estimate(db, &rows).await?, None),
         _ => {
-            let (estimate, share) = sampled_estimate(db, rows, &table).await?;
+            let (estimate, share) = sampled_estimate(db, &rows, &table).await?;
             (estimate, Some(share))
         }
     };
@@ -148,12 +148,17 @@ async fn planner_estimate(db: &impl ConnectionTrait, rows: &SelectStatement) -> 
 /// share.
 async fn sampled_estimate(
     db: &impl ConnectionTrait,
-    rows: SelectStatement,
+    rows: &SelectStatement,
     table: &str,
 ) -> Result<(u64, f64)> {
     let range = Statement::from_string(
         DbBackend::Sqlite,
-        format!("SELECT MIN(rowid) AS low, MAX(rowid) AS high FROM \"{table}\""),
+        // Two subqueries: SQLite answers a lone MIN or MAX of the rowid from
+        // the b-tree's ends, but both in one SELECT by reading every row.
+        format!(
+            "SELECT (SELECT MIN(rowid) FROM \"{table}\") AS low, \
+             (SELECT MAX(rowid) FROM \"{table}\") AS high"
+        ),
     );
     let range = RowidRange::find_by_statement(range).one(db).await?;
     let (Some(low), Some(high)) = range.map_or((None, None), |r| (r.low, r.high)) else {
@@ -165,10 +170,10 @@ async fn sampled_estimate(
     }
 
     // The same query on the same rows draws the same sample.
-    let probe = DbBackend::Sqlite.build(&rows);
+    let mut stmt = DbBackend::Sqlite.build(rows);
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    probe.sql.hash(&mut hasher);
-    format!("{:?}", probe.values).hash(&mut hasher);
+    stmt.sql.hash(&mut hasher);
+    format!("{:?}", stmt.values).hash(&mut hasher);
     (low, high).hash(&mut hasher);
     let mut rng = rand::rngs::StdRng::seed_from_u64(hasher.finish());
 
@@ -178,19 +183,18 @@ async fn sampled_estimate(
     while (sample.len() as u64) < size {
         sample.insert(rng.random_range(low..=high));
     }
-    let sample = serde_json::to_string(&sample).unwrap_or_else(|_| "[]".into());
-    let mut sampled = rows;
-    // One bound parameter, so the statement's text (and its prepared form)
-    // stays the same from one request to the next.
-    sampled.and_where(Expr::cust_with_values(
-        format!("\"{table}\".rowid IN (SELECT value FROM json_each(?))"),
-        [sample],
-    ));
+    let list = sample
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut sampled = rows.clone();
+    sampled.and_where(Expr::cust(format!("\"{table}\".rowid IN ({list})")));
     let outer = Query::select()
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
         .from_subquery(sampled, Alias::new("matching"))
         .to_owned();
-    let mut stmt = DbBackend::Sqlite.build(&outer);
+    stmt = DbBackend::Sqlite.build(&outer);
     // Left to itself, SQLite may walk a filter's index (all its matches) and
     // test each against the sample; `NOT INDEXED` keeps it to the sampled
     // rowids, which it still looks up directly. The list queries select from
