@@ -387,7 +387,27 @@ impl TestApp {
     }
 }
 
+/// Asserts that the estimated total `estimate` is within 15% of `actual`.
+pub fn assert_estimate_near(estimate: u64, actual: f64, what: &str) {
+    let off = (estimate as f64 - actual).abs() / actual;
+    assert!(off < 0.15, "{what}: estimated {estimate} of {actual}");
+}
+
 impl TestApp {
+    /// Brings PostgreSQL's planner statistics of `table` up to date, as
+    /// autovacuum does in production soon after a bulk load (a test cannot
+    /// wait for it); SQLite's estimates need none.
+    pub async fn analyze(&self, table: &str) {
+        if self.db.is_postgres() {
+            use sea_orm::ConnectionTrait;
+            self.roster
+                .db
+                .execute_unprepared(&format!("ANALYZE \"{table}\""))
+                .await
+                .expect("statistics updated");
+        }
+    }
+
     /// The audit events matching `query` (a query string without `?`), as
     /// the admin `token` reads them.
     pub async fn audit(&self, token: &str, query: &str) -> roster_types::AuditEventList {
