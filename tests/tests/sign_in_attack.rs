@@ -163,9 +163,13 @@ async fn beyond_a_short_queue_password_checks_are_refused_with_retry_after() {
     let app = spawn_app_with(|c| {
         c.password_hash_threads = Some(1);
         c.password_hash_queue = Some(1);
-        // Slow enough that the queue fills, quick enough for a loaded machine.
-        c.password_hash_memory_kib = 4 * 1024;
-        c.password_hash_iterations = 2;
+        // Each check takes tens of milliseconds, far longer than it takes the
+        // 24 requests to arrive even on a loaded machine, so the one thread and
+        // the one queue place are surely taken while the rest come in. (At 4 MiB
+        // and 2 passes a check took a few milliseconds and a CI run once saw
+        // every request served in turn.)
+        c.password_hash_memory_kib = 32 * 1024;
+        c.password_hash_iterations = 3;
         c.workers = Some(2);
         c.trust_proxy_headers = true;
     })
