@@ -13,6 +13,7 @@ mod m20261201_000007_add_outbox_last_attempt_at;
 mod m20261201_000008_create_sessions_and_audit_events;
 mod m20261201_000009_create_jobs;
 mod m20261201_000010_create_idempotency_keys;
+mod m20261202_000011_fold_user_search;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_create_sessions_and_audit_events::Migration),
             Box::new(m20261201_000009_create_jobs::Migration),
             Box::new(m20261201_000010_create_idempotency_keys::Migration),
+            Box::new(m20261202_000011_fold_user_search::Migration),
         ]
     }
 }

@@ -6,8 +6,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryS
 use uuid::Uuid;
 
 use crate::audit::{self, Event};
-use crate::users::{name_key, search_text};
 use crate::{Context, Result, Roster};
+use roster_types::text::{user_name_key, user_search_text};
 
 const FIRST: [&str; 24] = [
     "Ada",
@@ -105,8 +105,8 @@ pub async fn users(roster: &Roster, ctx: &Context, count: u64, batch: u64) -> Re
                 id: Set(id),
                 first_name: Set(first.to_string()),
                 last_name: Set(last.to_string()),
-                name_key: Set(name_key(first, last)),
-                search_text: Set(search_text(first, last, &email)),
+                name_key: Set(user_name_key(first, last)),
+                search_text: Set(user_search_text(first, last, &email)),
                 email: Set(email),
                 status: Set(if i % 5 == 0 {
                     UserStatus::Invited

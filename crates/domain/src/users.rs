@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use roster_entity::{team_members, user_roles, users};
+use roster_types::text::{search_words, user_name_key, user_search_text};
 use roster_types::validate::{self, ValidUser};
 use roster_types::{
     CreateUserRequest, Role, TeamRole, UpdateUserRequest, User, UserColumn, UserList,
@@ -20,23 +21,6 @@ use crate::audit::{self, Event, Target, Trail, change};
 use crate::paging::Paging;
 use crate::sessions::{self, EndReason};
 use crate::{Context, Error, Result, Roster};
-
-/// The sort key of the Name column: lower-cased, accents folded ("Édith" sorts
-/// with "Edith", not after "Z").
-pub(crate) fn name_key(first: &str, last: &str) -> String {
-    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
-    format!("{first} {last}")
-        .nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .collect::<String>()
-        .to_lowercase()
-}
-
-/// The lower-cased text that `q` searches: full name, a line break, email. The
-/// line break keeps a search from matching across name and email.
-pub(crate) fn search_text(first: &str, last: &str, email: &str) -> String {
-    format!("{first} {last}\n{email}").to_lowercase()
-}
 
 /// Turns a row and its roles into the API's `User`.
 pub(crate) fn to_dto(m: users::Model, mut roles: Vec<Role>) -> Result<User> {
@@ -129,11 +113,11 @@ fn unique_to_conflict(err: sea_orm::DbErr) -> Error {
     }
 }
 
-/// Escapes `%`, `_` and `\` so a search term matches literally.
-fn like_pattern(term: &str) -> String {
-    let mut out = String::with_capacity(term.len() + 2);
+/// Escapes `%`, `_` and `\\` so a search word matches literally.
+fn like_pattern(word: &str) -> String {
+    let mut out = String::with_capacity(word.len() + 2);
     out.push('%');
-    for c in term.to_lowercase().chars() {
+    for c in word.chars() {
         if matches!(c, '%' | '_' | '\\') {
             out.push('\\');
         }
@@ -143,26 +127,48 @@ fn like_pattern(term: &str) -> String {
     out
 }
 
-/// Terms this long are answered by SQLite's trigram index; shorter ones scan.
+/// Words this long are answered by SQLite's trigram index; shorter ones scan.
 const TRIGRAM: usize = 3;
+
+/// Every word of `q`, folded, somewhere in the name or email: "dubois chloe"
+/// finds "Chloé Dubois-Zając". On SQLite the words of three or more letters go
+/// to the trigram index in one query, the shorter ones to `LIKE`; PostgreSQL's
+/// trigram index answers each `LIKE`.
+fn matching(
+    backend: DbBackend,
+    mut select: Select<users::Entity>,
+    q: &str,
+) -> Select<users::Entity> {
+    let words = search_words(q);
+    let (indexed, scanned): (Vec<_>, Vec<_>) = words
+        .iter()
+        .partition(|w| backend == DbBackend::Sqlite && w.chars().count() >= TRIGRAM);
+    if !indexed.is_empty() {
+        // Quoted FTS5 strings, one per word, all required; on a trigram table
+        // each matches as a substring.
+        let phrases = indexed
+            .iter()
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        select = select.filter(Expr::cust_with_values(
+            "users.id IN (SELECT user_id FROM users_search WHERE users_search MATCH ?)",
+            [phrases],
+        ));
+    }
+    for word in scanned {
+        select = select.filter(
+            Expr::col((users::Entity, users::Column::SearchText))
+                .like(LikeExpr::new(like_pattern(word)).escape('\\')),
+        );
+    }
+    select
+}
 
 fn filtered(backend: DbBackend, query: &UserListQuery) -> Select<users::Entity> {
     let mut select = users::Entity::find();
     if let Some(q) = &query.q {
-        let term = q.to_lowercase();
-        select = if backend == DbBackend::Sqlite && term.chars().count() >= TRIGRAM {
-            // A quoted FTS5 string on a trigram table matches it as a substring.
-            let phrase = format!("\"{}\"", term.replace('"', "\"\""));
-            select.filter(Expr::cust_with_values(
-                "users.id IN (SELECT user_id FROM users_search WHERE users_search MATCH ?)",
-                [phrase],
-            ))
-        } else {
-            select.filter(
-                Expr::col((users::Entity, users::Column::SearchText))
-                    .like(LikeExpr::new(like_pattern(&term)).escape('\\')),
-            )
-        };
+        select = matching(backend, select, q);
     }
     if let Some(status) = query.status {
         select = select.filter(users::Column::Status.eq(status.as_str()));
@@ -313,8 +319,8 @@ pub(crate) async fn insert(
     let now = roster.now();
     let model = users::ActiveModel {
         id: Set(Uuid::now_v7()),
-        name_key: Set(name_key(&valid.first_name, &valid.last_name)),
-        search_text: Set(search_text(
+        name_key: Set(user_name_key(&valid.first_name, &valid.last_name)),
+        search_text: Set(user_search_text(
             &valid.first_name,
             &valid.last_name,
             &valid.email,
@@ -516,8 +522,8 @@ async fn update_user(
     }
     let version = current.version;
     let mut model = current.into_active_model();
-    model.name_key = Set(name_key(&first, &last));
-    model.search_text = Set(search_text(&first, &last, &email));
+    model.name_key = Set(user_name_key(&first, &last));
+    model.search_text = Set(user_search_text(&first, &last, &email));
     model.first_name = Set(first);
     model.last_name = Set(last);
     model.email = Set(email);

@@ -11,6 +11,7 @@ pub mod mail;
 pub mod problem;
 pub mod query;
 pub mod teams;
+pub mod text;
 pub mod users;
 pub mod validate;
 

@@ -287,7 +287,8 @@ impl Choice for UserSort {
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct UserListQuery {
-    /// Case-insensitive substring of the first name, last name, full name or email.
+    /// Words (at most 8), each found somewhere in the name or email in any order,
+    /// ignoring case and accents: `dubois chloe` finds "Chloé Dubois-Zając".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
     /// Sort order: `name`, `email`, `thinkific_id`, `created_at`, each optionally
