@@ -12,7 +12,7 @@ use roster_types::Role;
 async fn sort_by_name_expecting(b: &Browser, expected: &[&str], aria_sort: &str) {
     b.click("th[data-column=name] button").await;
     b.wait_until(&format!("names are {aria_sort}"), || async {
-        b.texts("td.col-name").await == expected
+        b.texts("#users-table td.col-name > a").await == expected
     })
     .await;
     let header = b.wait_css("th[data-column=name]").await;

@@ -101,7 +101,7 @@ async fn editing_a_profile_saves_and_a_stale_edit_offers_to_reload_instead_of_ov
 
     // Clicking the name in the table opens the profile.
     b.wait_until("Ada is listed", || async {
-        b.texts("td.col-name")
+        b.texts("#users-table td.col-name > a")
             .await
             .contains(&"Ada Lovelace".to_string())
     })

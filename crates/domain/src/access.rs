@@ -105,12 +105,7 @@ pub(crate) async fn reach_for_change(
     let reach = reach(db, actor, user_id).await?;
     if reach == Reach::Managed {
         let roles = crate::users::roles_of(db, user_id).await?;
-        if roles.contains(&Role::Admin) {
-            return Err(Error::Forbidden("managers cannot change admins"));
-        }
-        if roles.contains(&Role::Manager) {
-            return Err(Error::Forbidden("managers cannot change other managers"));
-        }
+        roster_types::actions::manager_may_change(&roles).map_err(Error::Forbidden)?;
     }
     Ok(reach)
 }

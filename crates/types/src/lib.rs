@@ -4,6 +4,7 @@
 //! Plain serde types that compile for wasm32. `utoipa::ToSchema` derives sit behind
 //! the `openapi` feature so the SPA does not pay for them.
 
+pub mod actions;
 pub mod audit;
 pub mod auth;
 pub mod jobs;

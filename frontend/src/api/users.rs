@@ -1,5 +1,5 @@
 //! Users: the list, one user with their `ETag`, creating, changing,
-//! suspending and reactivating.
+//! suspending, reactivating and deleting.
 
 use roster_types::{CreateUserRequest, UpdateUserRequest, User, UserList, UserListQuery};
 use uuid::Uuid;
@@ -71,6 +71,14 @@ impl Api {
         self.call(Call::post(format!("/users/{id}/reactivate")))
             .await?
             .tagged_user()
+            .await
+    }
+
+    /// Deletes a user for good (admins only; never oneself).
+    pub async fn delete_user(&self, id: Uuid) -> Result<(), ApiError> {
+        self.call(Call::delete(format!("/users/{id}")))
+            .await?
+            .empty()
             .await
     }
 }

@@ -5,10 +5,10 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use roster_types::SetPasswordRequest;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::HtmlElement;
+use wasm_bindgen::JsValue;
 
 use crate::api::{Api, ApiError};
+use crate::components::focus;
 use crate::components::form_field::FormField;
 use crate::components::set_page_title;
 use crate::format::count_of;
@@ -77,14 +77,6 @@ impl Failure {
         } else {
             Failure::Other(error.to_string())
         }
-    }
-}
-
-fn focus(id: &str) {
-    if let Some(element) = document().get_element_by_id(id)
-        && let Ok(element) = element.dyn_into::<HtmlElement>()
-    {
-        _ = element.focus();
     }
 }
 

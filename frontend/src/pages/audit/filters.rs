@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use roster_types::{AuditEventQuery, AuditOutcome, FieldError, ListQuery};
 
 use super::query::AuditAddress;
-use crate::pages::teams::focus;
+use crate::components::focus;
 
 /// One text filter: its parameter, input id, label and hint.
 struct TextFilter {

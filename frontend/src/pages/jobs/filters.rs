@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use roster_types::{FieldError, JobListQuery, JobStatus, ListQuery};
 
 use super::query::JobsAddress;
-use crate::pages::teams::focus;
+use crate::components::focus;
 
 /// The kinds of work Roster runs today, offered as suggestions.
 const KNOWN_KINDS: [&str; 3] = [

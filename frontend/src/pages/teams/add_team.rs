@@ -9,7 +9,7 @@ use crate::api::Api;
 use crate::components::dialog::Dialog;
 use crate::components::form_field::FormField;
 
-use super::focus;
+use crate::components::focus;
 
 /// A modal form that creates a team; `on_created` receives it.
 #[component]

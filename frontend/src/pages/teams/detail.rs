@@ -24,7 +24,7 @@ use crate::routes::{Page, UserTab};
 use crate::session::Session;
 
 use super::add_team::DescriptionField;
-use super::focus;
+use crate::components::focus;
 
 /// How long typing in the member search must pause before it runs.
 const MEMBER_SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);

@@ -8,8 +8,6 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
 use roster_types::{PageInfo, Team, TeamList};
-use wasm_bindgen::JsCast;
-use web_sys::HtmlElement;
 
 use crate::api::{Api, ApiError, abort_on_cleanup};
 use crate::components::data_table::{Column, DataTable, Paging, TablePage};
@@ -23,15 +21,6 @@ use crate::session::Session;
 
 use self::add_team::AddTeamDialog;
 use self::query::{PER_PAGE_CHOICES, TeamsQuery, sort_column, sort_descending};
-
-/// Moves keyboard focus to the element with `id`, if it is in the page.
-pub(crate) fn focus(id: &str) {
-    if let Some(element) = document().get_element_by_id(id)
-        && let Ok(element) = element.dyn_into::<HtmlElement>()
-    {
-        _ = element.focus();
-    }
-}
 
 /// The sortable columns, in table order: key and header text.
 const SORTABLE: [(&str, &str); 3] = [

@@ -7,12 +7,14 @@ pub mod history;
 pub mod password;
 pub mod profile;
 pub mod query;
+pub mod row_actions;
 pub mod sessions;
 pub mod user_teams;
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
+use roster_types::actions::UserAction;
 use roster_types::{PageInfo, User, UserColumn, UserList, UserStatus};
 
 use crate::api::{Api, ApiError, abort_on_cleanup};
@@ -21,11 +23,13 @@ use crate::components::notice::Notice;
 use crate::components::search_box::SearchBox;
 use crate::components::set_page_title;
 use crate::components::sort_header::SortDirection;
-use crate::format::{local_date, local_date_time};
+use crate::components::status_badge::StatusBadge;
+use crate::format::{local_date_time, local_timestamp};
 use crate::routes::{Page, UserTab, query_param, query_string};
 
 use self::add_user::AddUserDialog;
 use self::query::{PER_PAGE_CHOICES, UsersQuery, column_key};
+use self::row_actions::{RowActionRunner, RowActions};
 
 /// A loaded page of users with the state that asked for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +104,8 @@ pub fn UsersPage() -> impl IntoView {
 
     let adding = RwSignal::new(false);
     let notice = RwSignal::new(None::<String>);
+    let action_error = RwSignal::new(None::<String>);
+    let chosen = RwSignal::new(None::<(UserAction, User)>);
     let on_created = Callback::new(move |user: User| {
         adding.set(false);
         notice.set(Some(format!("{} was added.", user.full_name)));
@@ -152,6 +158,23 @@ pub fn UsersPage() -> impl IntoView {
                 </button>
             </div>
             <Notice message=notice />
+            {move || {
+                action_error
+                    .get()
+                    .map(|message| {
+                        view! {
+                            <p id="users-action-error" class="banner banner-error" role="alert">
+                                {message}
+                            </p>
+                        }
+                    })
+            }}
+            <RowActionRunner
+                chosen
+                notice
+                error=action_error
+                on_changed=Callback::new(move |()| users.refetch())
+            />
             <div class="filters">
                 {search}
                 <Filters query go />
@@ -161,7 +184,7 @@ pub fn UsersPage() -> impl IntoView {
                 caption="Users, sortable by the column headers"
                 columns
                 resource=users
-                row=|user: User| view! { <UserRow user /> }.into_any()
+                row=move |user: User| view! { <UserRow user chosen /> }.into_any()
                 what="users"
                 count_noun=("user", "users")
                 total_id="users-total"
@@ -276,30 +299,39 @@ fn empty_state(loaded: &Loaded, go: Callback<(UsersQuery, bool)>) -> AnyView {
     view! { <p>{text}</p> }.into_any()
 }
 
-/// One row of the table.
+/// One row of the table: the name (to the profile) with status and roles,
+/// email, Thinkific id, when the account was created, and the actions menu.
 #[component]
-fn UserRow(user: User) -> impl IntoView {
+fn UserRow(user: User, chosen: RwSignal<Option<(UserAction, User)>>) -> impl IntoView {
     let thinkific_id = user
         .thinkific_user_id
         .map_or_else(|| "\u{2014}".to_string(), |id| id.to_string());
-    let view_label = format!("View {}", user.full_name);
     let profile = Page::User(user.id, UserTab::Profile).to_string();
+    let roles = user
+        .roles
+        .iter()
+        .map(|role| view! { <span class="role-chip">{role.label()}</span> })
+        .collect_view();
+    let status = user.status;
+    let on_select = Callback::new(move |pick| chosen.set(Some(pick)));
     view! {
         <tr>
             <td class="col-name">
-                <a href=profile.clone()>{user.full_name}</a>
+                <a href=profile>{user.full_name.clone()}</a>
+                <div class="row-facts">
+                    <StatusBadge status=Signal::stored(status) />
+                    <span class="roles" aria-label="Roles">{roles}</span>
+                </div>
             </td>
-            <td class="col-email">{user.email}</td>
+            <td class="col-email">{user.email.clone()}</td>
             <td class="col-thinkific-id">{thinkific_id}</td>
             <td class="col-created-at">
-                <time datetime=user.created_at.to_rfc3339() title=local_date_time(user.created_at)>
-                    {local_date(user.created_at)}
+                <time datetime=user.created_at.to_rfc3339() title=local_timestamp(user.created_at)>
+                    {local_date_time(user.created_at)}
                 </time>
             </td>
             <td class="col-actions">
-                <a class="button button-small" href=profile aria-label=view_label>
-                    "View"
-                </a>
+                <RowActions user on_select />
             </td>
         </tr>
     }

@@ -7,11 +7,10 @@ use leptos::prelude::*;
 use roster_types::validate::validate_update_user;
 use roster_types::{FieldError, Role, UpdateUserRequest, User, UserStatus};
 use uuid::Uuid;
-use wasm_bindgen::JsCast;
-use web_sys::HtmlElement;
 
 use crate::api::{Api, ApiError};
 use crate::components::dialog::Dialog;
+use crate::components::focus;
 use crate::components::form_field::FormField;
 use crate::components::notice::Notice;
 use crate::components::status_badge::StatusBadge;
@@ -29,14 +28,6 @@ const FIELDS: [(&str, &str); 3] = [
     ("last_name", "profile-last-name"),
     ("email", "profile-email"),
 ];
-
-fn focus(id: &str) {
-    if let Some(element) = document().get_element_by_id(id)
-        && let Ok(element) = element.dyn_into::<HtmlElement>()
-    {
-        _ = element.focus();
-    }
-}
 
 fn focus_first_invalid(errors: &[FieldError]) {
     if let Some((_, id)) = FIELDS

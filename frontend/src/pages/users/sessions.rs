@@ -10,9 +10,9 @@ use uuid::Uuid;
 use crate::api::{Api, ApiError, abort_on_cleanup};
 use crate::components::data_table::{Column, DataTable, TablePage};
 use crate::components::dialog::Dialog;
+use crate::components::focus;
 use crate::components::sort_header::SortDirection;
 use crate::format::local_date_time;
-use crate::pages::teams::focus;
 
 /// Whose sessions the section lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,218 @@
+//! A button that opens a list of actions (the WAI-ARIA menu button pattern):
+//! arrow keys, Home and End move between entries, Escape closes and returns
+//! focus to the button, a click elsewhere closes. An entry the caller may not
+//! use stays in the list, disabled, with its reason beside it.
+
+use leptos::html::Div;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement, KeyboardEvent, Node};
+
+/// One entry of a menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MenuItem {
+    /// Names the entry to `on_select` and in its element id (`<menu id>-<key>`).
+    pub key: &'static str,
+    pub label: &'static str,
+    /// Why it is not available, when it is not.
+    pub refused: Option<&'static str>,
+    /// Styled as a destructive action.
+    pub danger: bool,
+}
+
+fn entries(menu: &Element) -> Vec<HtmlElement> {
+    let Ok(nodes) = menu.query_selector_all("[role=menuitem]") else {
+        return Vec::new();
+    };
+    (0..nodes.length())
+        .filter_map(|i| nodes.item(i))
+        .filter_map(|node| node.dyn_into::<HtmlElement>().ok())
+        .collect()
+}
+
+/// Moves focus `by` entries from the focused one (wrapping); `None` goes to
+/// the first, `Some(isize::MAX)` to the last.
+fn move_focus(menu: &Element, by: Option<isize>) {
+    let items = entries(menu);
+    if items.is_empty() {
+        return;
+    }
+    let last = items.len() - 1;
+    let active = document().active_element();
+    let current = items
+        .iter()
+        .position(|item| active.as_ref() == Some(item.unchecked_ref::<Element>()));
+    let next = match (by, current) {
+        (None, _) => 0,
+        (Some(isize::MAX), _) => last,
+        (Some(step), Some(i)) => (i as isize + step).rem_euclid(items.len() as isize) as usize,
+        (Some(step), None) => {
+            if step < 0 {
+                last
+            } else {
+                0
+            }
+        }
+    };
+    _ = items[next].focus();
+}
+
+/// A menu button. `id` names the button (`<id>`) and the list (`<id>-menu`);
+/// `label` is the button's accessible name ("Actions for Ada Lovelace").
+#[component]
+pub fn ActionsMenu(
+    id: String,
+    label: String,
+    items: Vec<MenuItem>,
+    on_select: Callback<&'static str>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let wrapper = NodeRef::<Div>::new();
+    let menu = NodeRef::<Div>::new();
+    let menu_id = format!("{id}-menu");
+    let button_id = id.clone();
+
+    // Focus the first entry once the list is in the page.
+    Effect::new(move |_| {
+        if open.get()
+            && let Some(menu) = menu.get()
+        {
+            move_focus(&menu, None);
+        }
+    });
+    // A press outside closes it.
+    let listener = window_event_listener(leptos::ev::mousedown, move |ev| {
+        if !open.get_untracked() {
+            return;
+        }
+        let inside = match (wrapper.get_untracked(), ev.target()) {
+            (Some(wrapper), Some(target)) => wrapper.contains(target.dyn_ref::<Node>()),
+            _ => false,
+        };
+        if !inside {
+            open.set(false);
+        }
+    });
+    on_cleanup(move || listener.remove());
+
+    let close_to_button = {
+        let id = id.clone();
+        move || {
+            open.set(false);
+            super::focus(&id);
+        }
+    };
+    let on_keydown = {
+        let close_to_button = close_to_button.clone();
+        move |ev: KeyboardEvent| {
+            let Some(menu) = menu.get_untracked() else {
+                return;
+            };
+            match ev.key().as_str() {
+                "ArrowDown" => move_focus(&menu, Some(1)),
+                "ArrowUp" => move_focus(&menu, Some(-1)),
+                "Home" => move_focus(&menu, None),
+                "End" => move_focus(&menu, Some(isize::MAX)),
+                "Escape" => close_to_button(),
+                "Tab" => {
+                    open.set(false);
+                    return;
+                }
+                _ => return,
+            }
+            ev.prevent_default();
+            ev.stop_propagation();
+        }
+    };
+    let on_button_keydown = move |ev: KeyboardEvent| {
+        if matches!(ev.key().as_str(), "ArrowDown" | "ArrowUp") {
+            ev.prevent_default();
+            open.set(true);
+        }
+    };
+
+    let list = {
+        let id = id.clone();
+        let menu_id = menu_id.clone();
+        let button_id = button_id.clone();
+        move || {
+            let id = id.clone();
+            let close_to_button = close_to_button.clone();
+            let rows = items
+                .iter()
+                .map(|&item| {
+                    let item_id = format!("{id}-{}", item.key);
+                    let reason_id = format!("{item_id}-reason");
+                    let disabled = item.refused.is_some();
+                    let class = if item.danger {
+                        "menu-item menu-item-danger"
+                    } else {
+                        "menu-item"
+                    };
+                    let close_to_button = close_to_button.clone();
+                    let key = item.key;
+                    view! {
+                        <button
+                            type="button"
+                            role="menuitem"
+                            id=item_id
+                            class=class
+                            tabindex="-1"
+                            aria-disabled=disabled.then_some("true")
+                            aria-describedby=item.refused.map(|_| reason_id.clone())
+                            on:click=move |_| {
+                                if !disabled {
+                                    close_to_button();
+                                    on_select.run(key);
+                                }
+                            }
+                        >
+                            <span class="menu-label">{item.label}</span>
+                            {item
+                                .refused
+                                .map(|reason| {
+                                    view! {
+                                        <span class="menu-reason" id=reason_id.clone()>
+                                            {reason}
+                                        </span>
+                                    }
+                                })}
+                        </button>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div
+                    class="menu"
+                    role="menu"
+                    id=menu_id.clone()
+                    aria-labelledby=button_id.clone()
+                    node_ref=menu
+                    on:keydown=on_keydown.clone()
+                >
+                    {rows}
+                </div>
+            }
+        }
+    };
+
+    view! {
+        <div class="menu-wrapper" node_ref=wrapper>
+            <button
+                type="button"
+                id=button_id.clone()
+                class="button button-small menu-button"
+                aria-haspopup="menu"
+                aria-expanded=move || if open.get() { "true" } else { "false" }
+                aria-controls=menu_id.clone()
+                aria-label=label
+                on:click=move |_| open.update(|o| *o = !*o)
+                on:keydown=on_button_keydown
+            >
+                "Actions"
+                <span aria-hidden="true">" ▾"</span>
+            </button>
+            <Show when=move || open.get()>{list.clone()}</Show>
+        </div>
+    }
+}
