@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod components;
+pub mod dates;
 pub mod download;
 pub mod format;
 pub mod pages;

@@ -259,6 +259,82 @@ async fn a_manager_is_offered_what_they_may_do_and_told_what_only_admins_do() {
 }
 
 #[tokio::test]
+async fn the_role_and_date_filters_narrow_the_table_and_live_in_the_address() {
+    let app = spawn_app().await;
+    let Some(b) = browser::open().await else {
+        return;
+    };
+    let token = app.admin_token().await;
+    app.create_user(
+        &token,
+        "Mia",
+        "Manager",
+        "mia@example.com",
+        &[Role::Manager],
+    )
+    .await;
+    app.create_user(
+        &token,
+        "Leo",
+        "Learner",
+        "leo@example.com",
+        &[Role::Learner],
+    )
+    .await;
+    b.sign_in(&app.address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    b.wait_until("everyone is listed", || async {
+        b.texts("#users-table td.col-name > a").await.len() == 3
+    })
+    .await;
+
+    b.wait_css("select#filter-role")
+        .await
+        .select_by_value("manager")
+        .await
+        .unwrap();
+    b.wait_until("only the manager is listed", || async {
+        b.texts("#users-table td.col-name > a").await == ["Mia Manager"]
+    })
+    .await;
+    assert_eq!(b.query_value("role").await.as_deref(), Some("manager"));
+
+    // A range that ended before anyone was added finds nobody, and says so.
+    let to = b.wait_css("input#filter-created-to").await;
+    to.send_keys("01012020").await.unwrap();
+    b.wait_until("the range reaches the address", || async {
+        b.query_value("created_to").await.is_some()
+    })
+    .await;
+    b.wait_until("nobody matches", || async {
+        b.texts("main")
+            .await
+            .iter()
+            .any(|t| t.contains("No users match these filters."))
+    })
+    .await;
+
+    // Reloading keeps the filters.
+    b.client.refresh().await.unwrap();
+    b.wait_until("the role filter is still chosen", || async {
+        b.attrs("select#filter-role option:checked", "value").await == ["manager"]
+    })
+    .await;
+    b.wait_until("the date input shows the last day of the range", || async {
+        b.client
+            .execute(
+                "const e = document.getElementById('filter-created-to'); return e ? e.value : null",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .as_deref()
+            == Some("2020-01-01")
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn searching_ignores_accents_and_word_order() {
     let app = spawn_app().await;
     let Some(b) = browser::open().await else {

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
 use roster_types::actions::UserAction;
-use roster_types::{PageInfo, User, UserColumn, UserList, UserStatus};
+use roster_types::{PageInfo, Role, User, UserColumn, UserList, UserStatus};
 
 use crate::api::{Api, ApiError, abort_on_cleanup};
 use crate::components::data_table::{Column, DataTable, Paging, TablePage};
@@ -24,6 +24,7 @@ use crate::components::search_box::SearchBox;
 use crate::components::set_page_title;
 use crate::components::sort_header::SortDirection;
 use crate::components::status_badge::StatusBadge;
+use crate::dates::{from_date_value, local_day_start, parse_date, to_date_value};
 use crate::format::{local_date_time, local_timestamp};
 use crate::routes::{Page, UserTab, query_param, query_string};
 
@@ -198,7 +199,8 @@ pub fn UsersPage() -> impl IntoView {
     }
 }
 
-/// The team and status pickers; a change goes to the address (page 1).
+/// The team, status, role and creation-date pickers; a change goes to the
+/// address (page 1). Days are the browser's, both ends included.
 #[component]
 fn Filters(query: Memo<UsersQuery>, go: Callback<(UsersQuery, bool)>) -> impl IntoView {
     let api = Api::expect();
@@ -240,6 +242,19 @@ fn Filters(query: Memo<UsersQuery>, go: Callback<(UsersQuery, bool)>) -> impl In
             }
         })
         .collect_view();
+    let role_options = Role::ALL
+        .into_iter()
+        .map(|role| {
+            view! {
+                <option
+                    value=role.as_str()
+                    prop:selected=move || query.with(|q| q.role == Some(role))
+                >
+                    {role.label()}
+                </option>
+            }
+        })
+        .collect_view();
     view! {
         <div class="filter-row">
             <div class="field field-narrow">
@@ -272,8 +287,63 @@ fn Filters(query: Memo<UsersQuery>, go: Callback<(UsersQuery, bool)>) -> impl In
                     {status_options}
                 </select>
             </div>
+            <div class="field field-narrow">
+                <label for="filter-role">"Role"</label>
+                <select
+                    id="filter-role"
+                    on:change=move |ev| {
+                        let role = Role::parse(&event_target_value(&ev));
+                        go.run((query.get_untracked().with_role(role), false));
+                    }
+                >
+                    <option value="" prop:selected=move || query.with(|q| q.role.is_none())>
+                        "Any role"
+                    </option>
+                    {role_options}
+                </select>
+            </div>
+            <div class="field field-narrow">
+                <label for="filter-created-from">"Added from"</label>
+                <input
+                    id="filter-created-from"
+                    type="date"
+                    prop:value=move || {
+                        query.with(|q| q.created_from.map(from_date_value).unwrap_or_default())
+                    }
+                    on:change=move |ev| {
+                        let from = day_start(&event_target_value(&ev), false);
+                        let current = query.get_untracked();
+                        let to = current.created_to;
+                        go.run((current.created_between(from, to), false));
+                    }
+                />
+            </div>
+            <div class="field field-narrow">
+                <label for="filter-created-to">"Added until"</label>
+                <input
+                    id="filter-created-to"
+                    type="date"
+                    prop:value=move || {
+                        query.with(|q| q.created_to.map(to_date_value).unwrap_or_default())
+                    }
+                    on:change=move |ev| {
+                        let to = day_start(&event_target_value(&ev), true);
+                        let current = query.get_untracked();
+                        let from = current.created_from;
+                        go.run((current.created_between(from, to), false));
+                    }
+                />
+            </div>
         </div>
     }
+}
+
+/// The instant a picked day starts in the browser's time zone, or (for the end
+/// of a range, which the API excludes) the instant the next day starts.
+fn day_start(value: &str, end: bool) -> Option<chrono::DateTime<chrono::Utc>> {
+    let day = parse_date(value.trim())?;
+    let day = if end { day.succ_opt()? } else { day };
+    local_day_start(day)
 }
 
 /// What to say when a loaded page has no rows.
@@ -291,7 +361,7 @@ fn empty_state(loaded: &Loaded, go: Callback<(UsersQuery, bool)>) -> AnyView {
     let q = loaded.query.q.trim();
     let text = if !q.is_empty() {
         format!("No users match \u{201c}{q}\u{201d}.")
-    } else if loaded.query.team.is_some() || loaded.query.status.is_some() {
+    } else if loaded.query.is_filtered() {
         "No users match these filters.".to_string()
     } else {
         "No users yet.".to_string()

@@ -1,7 +1,11 @@
 //! The Users table's state as it lives in the address bar (`q`, `sort`, `page`,
-//! `per_page`, `team_id`, `status`), so reload and Back keep it.
+//! `per_page`, `team_id`, `status`, `role`, `created_from`, `created_to`), so
+//! reload and Back keep it. The parameters are the API's own.
 
-use roster_types::{DEFAULT_PER_PAGE, ListQuery, UserColumn, UserListQuery, UserSort, UserStatus};
+use chrono::{DateTime, Utc};
+use roster_types::{
+    DEFAULT_PER_PAGE, ListQuery, Role, UserColumn, UserListQuery, UserSort, UserStatus,
+};
 use uuid::Uuid;
 
 /// The page sizes offered.
@@ -40,6 +44,12 @@ pub struct UsersQuery {
     pub team: Option<Uuid>,
     /// Only people with this status.
     pub status: Option<UserStatus>,
+    /// Only people with this global role.
+    pub role: Option<Role>,
+    /// Only people added at or after this instant.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Only people added before this instant.
+    pub created_to: Option<DateTime<Utc>>,
 }
 
 impl Default for UsersQuery {
@@ -51,6 +61,9 @@ impl Default for UsersQuery {
             per_page: DEFAULT_PER_PAGE,
             team: None,
             status: None,
+            role: None,
+            created_from: None,
+            created_to: None,
         }
     }
 }
@@ -61,10 +74,19 @@ impl UsersQuery {
     /// takes its default. The search text stays as typed (the request trims
     /// it), so a space typed between two words is not lost.
     pub fn from_params(param: impl Fn(&str) -> Option<String>) -> Self {
-        let raw: Vec<(&str, String)> = ["sort", "page", "per_page", "team_id", "status"]
-            .into_iter()
-            .filter_map(|key| param(key).map(|value| (key, value)))
-            .collect();
+        let raw: Vec<(&str, String)> = [
+            "sort",
+            "page",
+            "per_page",
+            "team_id",
+            "status",
+            "role",
+            "created_from",
+            "created_to",
+        ]
+        .into_iter()
+        .filter_map(|key| param(key).map(|value| (key, value)))
+        .collect();
         let (query, _) = UserListQuery::from_pairs_lenient(
             raw.iter().map(|(key, value)| (*key, value.as_str())),
         );
@@ -79,6 +101,9 @@ impl UsersQuery {
                 .unwrap_or(defaults.per_page),
             team: query.team_id,
             status: query.status,
+            role: query.role,
+            created_from: query.created_from,
+            created_to: query.created_to,
         }
     }
 
@@ -92,7 +117,9 @@ impl UsersQuery {
             per_page: (self.per_page != defaults.per_page).then_some(self.per_page),
             team_id: self.team,
             status: self.status,
-            ..UserListQuery::default()
+            role: self.role,
+            created_from: self.created_from,
+            created_to: self.created_to,
         }
         .to_pairs()
     }
@@ -107,7 +134,9 @@ impl UsersQuery {
             per_page: Some(self.per_page),
             team_id: self.team,
             status: self.status,
-            ..UserListQuery::default()
+            role: self.role,
+            created_from: self.created_from,
+            created_to: self.created_to,
         }
     }
 
@@ -136,6 +165,38 @@ impl UsersQuery {
             page: 1,
             ..self.clone()
         }
+    }
+
+    /// A new role filter starts on page 1.
+    pub fn with_role(&self, role: Option<Role>) -> Self {
+        Self {
+            role,
+            page: 1,
+            ..self.clone()
+        }
+    }
+
+    /// A new creation range starts on page 1.
+    pub fn created_between(
+        &self,
+        created_from: Option<DateTime<Utc>>,
+        created_to: Option<DateTime<Utc>>,
+    ) -> Self {
+        Self {
+            created_from,
+            created_to,
+            page: 1,
+            ..self.clone()
+        }
+    }
+
+    /// Whether any filter besides the search narrows the table.
+    pub fn is_filtered(&self) -> bool {
+        self.team.is_some()
+            || self.status.is_some()
+            || self.role.is_some()
+            || self.created_from.is_some()
+            || self.created_to.is_some()
     }
 
     /// A new sort order starts on page 1.
@@ -255,6 +316,36 @@ mod tests {
         );
         let broken = from(&[("team_id", "nope"), ("status", "asleep")]);
         assert_eq!((broken.team, broken.status), (None, None));
+    }
+
+    #[test]
+    fn role_and_creation_range_live_in_the_address_and_reach_the_request() {
+        let from_day = "2026-03-01T00:00:00+00:00".parse().ok();
+        let to_day = "2026-04-01T00:00:00+00:00".parse().ok();
+        let query = UsersQuery::default()
+            .on_page(2)
+            .with_role(Some(Role::Manager))
+            .created_between(from_day, to_day);
+        assert_eq!(query.page, 1);
+        assert!(query.is_filtered());
+        let params = query.to_params();
+        assert_eq!(params[0], ("role", "manager".to_string()));
+        let read = UsersQuery::from_params(|key| {
+            params
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.clone())
+        });
+        assert_eq!(read, query);
+        let request = read.to_request();
+        assert_eq!(
+            (request.role, request.created_from, request.created_to),
+            (Some(Role::Manager), from_day, to_day)
+        );
+        // A range that ends before it starts is dropped as a whole end.
+        let backwards = from(&[("created_from", "2026-05-01"), ("created_to", "2026-04-01")]);
+        assert!(backwards.created_from.is_some());
+        assert_eq!(backwards.created_to, None);
     }
 
     #[test]
