@@ -143,6 +143,8 @@ pub fn ActionsMenu(
                 .map(|&item| {
                     let item_id = format!("{id}-{}", item.key);
                     let reason_id = format!("{item_id}-reason");
+                    let label_id = format!("{item_id}-label");
+                    let labelled_by = label_id.clone();
                     let disabled = item.refused.is_some();
                     let class = if item.danger {
                         "menu-item menu-item-danger"
@@ -159,6 +161,7 @@ pub fn ActionsMenu(
                             class=class
                             tabindex="-1"
                             aria-disabled=disabled.then_some("true")
+                            aria-labelledby=labelled_by
                             aria-describedby=item.refused.map(|_| reason_id.clone())
                             on:click=move |_| {
                                 if !disabled {
@@ -167,7 +170,9 @@ pub fn ActionsMenu(
                                 }
                             }
                         >
-                            <span class="menu-label">{item.label}</span>
+                            <span class="menu-label" id=label_id>
+                                {item.label}
+                            </span>
                             {item
                                 .refused
                                 .map(|reason| {

@@ -147,7 +147,7 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="users-heading">
             <div class="page-header">
-                <h1 id="users-heading">"Users"</h1>
+                <h1 id="users-heading" tabindex="-1">"Users"</h1>
                 <button
                     id="add-user"
                     type="button"
@@ -311,7 +311,11 @@ fn Filters(query: Memo<UsersQuery>, go: Callback<(UsersQuery, bool)>) -> impl In
                         query.with(|q| q.created_from.map(from_date_value).unwrap_or_default())
                     }
                     on:change=move |ev| {
-                        let from = day_start(&event_target_value(&ev), false);
+                        let value = event_target_value(&ev);
+                        if typing_a_year(&value) {
+                            return;
+                        }
+                        let from = day_start(&value, false);
                         let current = query.get_untracked();
                         let to = current.created_to;
                         go.run((current.created_between(from, to), false));
@@ -327,7 +331,11 @@ fn Filters(query: Memo<UsersQuery>, go: Callback<(UsersQuery, bool)>) -> impl In
                         query.with(|q| q.created_to.map(to_date_value).unwrap_or_default())
                     }
                     on:change=move |ev| {
-                        let to = day_start(&event_target_value(&ev), true);
+                        let value = event_target_value(&ev);
+                        if typing_a_year(&value) {
+                            return;
+                        }
+                        let to = day_start(&value, true);
                         let current = query.get_untracked();
                         let from = current.created_from;
                         go.run((current.created_between(from, to), false));
@@ -338,12 +346,21 @@ fn Filters(query: Memo<UsersQuery>, go: Callback<(UsersQuery, bool)>) -> impl In
     }
 }
 
+/// Years before this are digits still being typed ("0002" on the way to "2020"),
+/// not a range anyone means.
+const MIN_YEAR: i32 = 1900;
+
 /// The instant a picked day starts in the browser's time zone, or (for the end
 /// of a range, which the API excludes) the instant the next day starts.
 fn day_start(value: &str, end: bool) -> Option<chrono::DateTime<chrono::Utc>> {
     let day = parse_date(value.trim())?;
     let day = if end { day.succ_opt()? } else { day };
     local_day_start(day)
+}
+
+/// A date input holding a year still being typed: nothing to apply yet.
+fn typing_a_year(value: &str) -> bool {
+    parse_date(value.trim()).is_some_and(|day| chrono::Datelike::year(&day) < MIN_YEAR)
 }
 
 /// What to say when a loaded page has no rows.
