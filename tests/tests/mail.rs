@@ -11,7 +11,8 @@ use roster_entity::{jobs, outbox};
 use roster_tests::smtp::{ReceivedMail, SmtpSink};
 use roster_tests::{ADMIN_EMAIL, TestApp, client, problem, smtp_at, spawn_app_with};
 use roster_types::{
-    Email, EmailList, EmailStatus, EmailTemplate, JobStatus, Role, User, UserStatus,
+    Email, EmailList, EmailStatus, EmailTemplate, JobStatus, PasswordLink, PasswordLinkPurpose,
+    PasswordStrength, Role, User, UserStatus,
 };
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
@@ -676,4 +677,149 @@ async fn changing_your_password_retires_a_reset_link_still_in_the_inbox() {
     assert_eq!(problem(late, 410).await.code, "token_used");
     app.token_for(&client(), "ada@example.com", "my-own-new-password")
         .await;
+}
+
+async fn inspect_link(app: &TestApp, token: &str) -> reqwest::Response {
+    client()
+        .post(app.url("/api/v1/auth/password/link"))
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn strength(app: &TestApp, body: serde_json::Value) -> PasswordStrength {
+    let res = client()
+        .post(app.url("/api/v1/auth/password/strength"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_link_says_whose_it_is_and_whether_it_still_works_before_a_password_is_typed() {
+    let (app, sink) = app_with_sink().await;
+    let admin = app.admin_token().await;
+    let ada = app
+        .create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[])
+        .await;
+    let welcome = sink.wait_for(1).await[0].set_password_token().unwrap();
+
+    let res = inspect_link(&app, &welcome).await;
+    assert_eq!(res.status(), 200);
+    let link: PasswordLink = res.json().await.unwrap();
+    assert_eq!(
+        (link.email.as_str(), link.full_name.as_str(), link.purpose),
+        (
+            "ada@example.com",
+            "Ada Lovelace",
+            PasswordLinkPurpose::Invitation
+        )
+    );
+    assert!(link.expires_at > chrono::Utc::now(), "{link:?}");
+    assert_eq!(
+        problem(inspect_link(&app, "not-a-link").await, 400)
+            .await
+            .code,
+        "token_invalid"
+    );
+
+    // A common password is refused with the reason, and the link still works.
+    let weak = problem(set_password(&app, &welcome, "password123").await, 422).await;
+    let why = weak.field_error("password").unwrap();
+    assert!(why.contains("easy to guess"), "{why}");
+    assert!(why.contains("common password"), "{why}");
+    assert_eq!(inspect_link(&app, &welcome).await.status(), 200);
+
+    assert_eq!(
+        set_password(&app, &welcome, "a-long-new-password")
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        problem(inspect_link(&app, &welcome).await, 410).await.code,
+        "token_used"
+    );
+
+    app.post(&format!("/api/v1/users/{}/password-reset", ada.id), &admin)
+        .await;
+    let reset = sink.wait_for(2).await[1].set_password_token().unwrap();
+    let link: PasswordLink = inspect_link(&app, &reset).await.json().await.unwrap();
+    assert_eq!(link.purpose, PasswordLinkPurpose::Reset);
+
+    // Looking does not use the link up: it still sets the password.
+    assert_eq!(
+        set_password(&app, &reset, "a-brand-new-password")
+            .await
+            .status(),
+        204
+    );
+
+    // A suspended account says so, whatever became of the link.
+    app.post(&format!("/api/v1/users/{}/password-reset", ada.id), &admin)
+        .await;
+    let third = sink.wait_for(3).await[2].set_password_token().unwrap();
+    app.post(&format!("/api/v1/users/{}/suspend", ada.id), &admin)
+        .await;
+    assert_eq!(inspect_link(&app, &third).await.status(), 403);
+}
+
+#[tokio::test]
+async fn the_strength_estimate_is_the_rule_the_password_endpoints_apply() {
+    let (app, sink) = app_with_sink().await;
+    let admin = app.admin_token().await;
+    app.create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[])
+        .await;
+    let welcome = sink.wait_for(1).await[0].set_password_token().unwrap();
+
+    let common = strength(&app, json!({ "password": "password123" })).await;
+    assert_eq!((common.score, common.acceptable), (0, false), "{common:?}");
+    assert!(common.warning.is_some(), "{common:?}");
+    assert!(!common.suggestions.is_empty(), "{common:?}");
+    let short = strength(&app, json!({ "password": "x7#Qp" })).await;
+    assert!(!short.acceptable, "{short:?}");
+    assert_eq!(
+        short.warning.as_deref(),
+        Some("Use at least 10 characters.")
+    );
+    let good = strength(&app, json!({ "password": "a-good-password-42" })).await;
+    assert!(good.acceptable && good.score >= 3, "{good:?}");
+    assert_eq!(good.warning, None);
+
+    // The account's own name counts against it once the link is known, as it
+    // does when the password is set.
+    let named = "Lovelace.Ada!";
+    let anyone = strength(&app, json!({ "password": named })).await;
+    let hers = strength(&app, json!({ "password": named, "token": welcome })).await;
+    assert!(anyone.acceptable, "{anyone:?}");
+    assert!(!hers.acceptable && hers.score < anyone.score, "{hers:?}");
+    let refused = problem(set_password(&app, &welcome, named).await, 422).await;
+    assert!(refused.field_error("password").is_some(), "{refused:?}");
+    // A link that no longer works still gets an estimate.
+    let stale = strength(&app, json!({ "password": named, "token": "gone" })).await;
+    assert_eq!(stale, anyone);
+
+    // Changing one's own password applies the same rule.
+    let (_, token) = app
+        .user_with_password(&[Role::Learner], "grace@example.com")
+        .await;
+    let res = app
+        .client
+        .put(app.url("/api/v1/auth/me/password"))
+        .bearer_auth(&token)
+        .json(&json!({"current_password": "a-good-password-42", "new_password": "qwertyuiop12"}))
+        .send()
+        .await
+        .unwrap();
+    let refused = problem(res, 422).await;
+    assert!(
+        refused
+            .field_error("new_password")
+            .is_some_and(|m| m.contains("easy to guess")),
+        "{refused:?}"
+    );
 }

@@ -45,6 +45,12 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("PUT /api/v1/auth/me/password", [401, 422, 422, 422, 204]),
         // Answered by the token in the body, whoever calls.
         ("POST /api/v1/auth/password", [400, 400, 400, 400, 400]),
+        ("POST /api/v1/auth/password/link", [400, 400, 400, 400, 400]),
+        // Anyone may ask how strong a password is; nothing is stored.
+        (
+            "POST /api/v1/auth/password/strength",
+            [200, 200, 200, 200, 200],
+        ),
         (
             "POST /api/v1/auth/password-reset",
             [202, 202, 202, 202, 202],
@@ -209,6 +215,8 @@ impl World {
             "POST /api/v1/auth/password" => {
                 json!({"token": "not-a-token", "password": "a-long-new-password"})
             }
+            "POST /api/v1/auth/password/link" => json!({"token": "not-a-token"}),
+            "POST /api/v1/auth/password/strength" => json!({"password": "a-long-new-password"}),
             "POST /api/v1/auth/password-reset" => json!({"email": "member@example.com"}),
             "PUT /api/v1/auth/me/password" => json!({
                 "current_password": ADMIN_PASSWORD, "new_password": "another-long-password"

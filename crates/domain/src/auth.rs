@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use roster_entity::{refresh_tokens, sessions as session_rows, users};
-use roster_types::{Me, UserStatus, validate};
+use roster_types::{Me, PasswordStrength, UserStatus, validate};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
@@ -19,8 +19,69 @@ use crate::{
 pub use crate::sessions::Tokens as Session;
 pub use roster_types::validate::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
 
-/// Checks a new password: length, and not the email address.
-pub fn check_password_strength(password: &str, email: &str) -> Result<()> {
+/// Only this many characters are given to the estimator: its cost grows with
+/// the length, and a password whose first 100 characters are hard to guess is
+/// no easier with more.
+const ESTIMATED_CHARS: usize = 100;
+
+/// The words of an account that its password must not lean on: the email,
+/// its parts, and the name's parts.
+pub fn account_words(email: &str, full_name: &str) -> Vec<String> {
+    let mut words: Vec<String> = vec![email.to_lowercase()];
+    words.extend(
+        email
+            .split(|c: char| !c.is_alphanumeric())
+            .chain(full_name.split(|c: char| !c.is_alphanumeric()))
+            .filter(|w| w.chars().count() >= 3)
+            .map(str::to_lowercase),
+    );
+    words.extend(["roster", "thinkific"].map(String::from));
+    words.retain(|w| !w.is_empty());
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// How hard `password` would be to guess, by zxcvbn (Dropbox's estimator):
+/// common and leaked-list passwords, keyboard walks, dates, repeats, l33t and
+/// the account's own words all score low.
+pub fn estimate_password(password: &str, account_words: &[String]) -> PasswordStrength {
+    let len = password.chars().count();
+    let head: String = password.chars().take(ESTIMATED_CHARS).collect();
+    let inputs: Vec<&str> = account_words.iter().map(String::as_str).collect();
+    let entropy = zxcvbn::zxcvbn(&head, &inputs);
+    let score = u8::from(entropy.score());
+    let (mut warning, mut suggestions) = match entropy.feedback() {
+        Some(feedback) => (
+            feedback.warning().map(|w| w.to_string()),
+            feedback
+                .suggestions()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        ),
+        None => (None, Vec::new()),
+    };
+    if score < validate::MIN_PASSWORD_SCORE && warning.is_none() && suggestions.is_empty() {
+        suggestions.push("Add another word or two. Uncommon words are better.".into());
+    }
+    if len < MIN_PASSWORD_LEN {
+        warning = Some(format!("Use at least {MIN_PASSWORD_LEN} characters."));
+    } else if len > MAX_PASSWORD_LEN {
+        warning = Some(format!("Use at most {MAX_PASSWORD_LEN} characters."));
+    }
+    PasswordStrength {
+        score,
+        acceptable: (MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&len)
+            && score >= validate::MIN_PASSWORD_SCORE,
+        warning,
+        suggestions,
+    }
+}
+
+/// Checks a new password for the account with this email and name: length,
+/// not the email address, and hard enough to guess (see [`estimate_password`]).
+pub fn check_password_strength(password: &str, email: &str, full_name: &str) -> Result<()> {
     let len = password.chars().count();
     if len < MIN_PASSWORD_LEN {
         return Err(Error::validation(
@@ -40,7 +101,50 @@ pub fn check_password_strength(password: &str, email: &str) -> Result<()> {
             "Do not use your email address as your password.",
         ));
     }
+    let strength = estimate_password(password, &account_words(email, full_name));
+    if !strength.acceptable {
+        let mut message = String::from("This password would be easy to guess.");
+        if let Some(warning) = &strength.warning {
+            message = format!(
+                "This password would be easy to guess: {}",
+                lower_first(warning)
+            );
+        }
+        if let Some(suggestion) = strength.suggestions.first() {
+            message.push(' ');
+            message.push_str(suggestion);
+        }
+        return Err(Error::validation("password", message));
+    }
     Ok(())
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// `POST /auth/password/strength`: the estimate for a password being typed,
+/// against the account of a set-password link when one is given.
+pub async fn password_strength(
+    roster: &Roster,
+    password: &str,
+    token: Option<&str>,
+) -> Result<PasswordStrength> {
+    let words = match token {
+        Some(token) => match crate::mail::link_account(roster, token).await {
+            Ok(link) => account_words(&link.email, &link.full_name),
+            // A link that no longer works is reported when the page opens and
+            // when the password is set; the estimate still helps meanwhile.
+            Err(Error::Link(_) | Error::AccountSuspended) => account_words("", ""),
+            Err(other) => return Err(other),
+        },
+        None => account_words("", ""),
+    };
+    Ok(estimate_password(password, &words))
 }
 
 /// The longest a sign-in is slowed down when one email draws guesses from many
@@ -416,15 +520,16 @@ pub async fn change_password(
                     "This is not your current password.",
                 ));
             }
-            check_password_strength(new_password, &user.email).map_err(|e| match e {
-                Error::Validation(mut errors) => {
-                    for error in &mut errors {
-                        error.field = "new_password".into();
+            check_password_strength(new_password, &user.email, &user_ops::full_name(&user))
+                .map_err(|e| match e {
+                    Error::Validation(mut errors) => {
+                        for error in &mut errors {
+                            error.field = "new_password".into();
+                        }
+                        Error::Validation(errors)
                     }
-                    Error::Validation(errors)
-                }
-                other => other,
-            })?;
+                    other => other,
+                })?;
             let hash = roster.hasher.hash(new_password.to_string()).await?;
             let txn = roster.write_txn().await?;
             user_ops::lock(&txn, user.id).await?;

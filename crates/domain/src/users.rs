@@ -699,7 +699,7 @@ pub async fn upsert_admin(
     ctx.require_system("only the create-admin command makes admins this way")?;
     let email = validate::normalise_email(email);
     validate::check_email(&email).map_err(|m| Error::validation("email", m))?;
-    crate::auth::check_password_strength(password, &email)?;
+    crate::auth::check_password_strength(password, &email, "")?;
     let hash = roster.hasher.hash(password.to_string()).await?;
     let txn = roster.write_txn().await?;
     let existing = users::Entity::find()
@@ -790,7 +790,7 @@ pub async fn set_password(
 ) -> Result<()> {
     ctx.require_system("people set passwords through a link or their own account")?;
     let user = find(&roster.db, user_id).await?;
-    crate::auth::check_password_strength(password, &user.email)?;
+    crate::auth::check_password_strength(password, &user.email, &full_name(&user))?;
     let hash = roster.hasher.hash(password.to_string()).await?;
     let txn = roster.write_txn().await?;
     let user = lock(&txn, user_id).await?;

@@ -62,7 +62,8 @@ pub struct ChangePasswordRequest {
     /// The password in use now.
     #[cfg_attr(feature = "openapi", schema(example = "correct horse battery staple"))]
     pub current_password: String,
-    /// The new password: 10 to 128 characters, not the email address.
+    /// The new password: 10 to 128 characters, not the email address, and hard
+    /// to guess (see `POST /api/v1/auth/password/strength`).
     #[cfg_attr(feature = "openapi", schema(example = "a much longer passphrase"))]
     pub new_password: String,
 }

@@ -88,6 +88,9 @@ fn check_roles(roles: &[Role]) -> Vec<Role> {
 pub const MIN_PASSWORD_LEN: usize = 10;
 /// Longest password accepted (argon2 is fine with more; people are not).
 pub const MAX_PASSWORD_LEN: usize = 128;
+/// Lowest zxcvbn score (0-4) accepted: 3 is "safely unguessable" against an
+/// offline attack on a slow hash, which argon2id is.
+pub const MIN_PASSWORD_SCORE: u8 = 3;
 
 /// Longest team name accepted.
 pub const MAX_TEAM_NAME_LEN: usize = 100;

@@ -2,7 +2,10 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use roster_domain::Roster;
-use roster_types::{Email, EmailList, PasswordResetRequest, Problem, SetPasswordRequest};
+use roster_types::{
+    Email, EmailList, PasswordLink, PasswordLinkRequest, PasswordResetRequest, PasswordStrength,
+    PasswordStrengthRequest, Problem, SetPasswordRequest,
+};
 use uuid::Uuid;
 
 use crate::auth::{Anonymous, Authenticated};
@@ -35,6 +38,61 @@ pub async fn set_password(
     roster_domain::mail::set_password_with_token(&roster, &ctx.0, &body.token, &body.password)
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// What an emailed set-password link is for, while it still works.
+///
+/// The set-password page asks this when it opens, so that a used or expired
+/// link says so before anyone types a password, and the page can name the
+/// account. Answers with the problem that setting a password would meet.
+#[utoipa::path(
+    operation_id = "inspect_password_link",
+    tag = "auth",
+    request_body = PasswordLinkRequest,
+    responses(
+        (status = 200, description = "The link works; this is its account", body = PasswordLink),
+        (status = 400, description = "Malformed JSON, or the link is not valid (`token_invalid`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is suspended", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The link was used (`token_used`) or has expired (`token_expired`)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/password/link")]
+pub async fn inspect_link(
+    roster: web::Data<Roster>,
+    _ctx: Anonymous,
+    body: Json<PasswordLinkRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let link = roster_domain::mail::link_account(&roster, &body.token).await?;
+    Ok(HttpResponse::Ok().json(link))
+}
+
+/// How hard a password would be to guess, for a meter while it is typed.
+///
+/// The same estimate (zxcvbn) decides whether `POST /auth/password` and
+/// `POST /auth/me/password` take it: `acceptable` says whether they would.
+/// With a set-password link's `token`, the account's name and email count
+/// against the password. Nothing is stored or logged.
+#[utoipa::path(
+    operation_id = "estimate_password_strength",
+    tag = "auth",
+    request_body = PasswordStrengthRequest,
+    responses(
+        (status = 200, description = "The estimate", body = PasswordStrength),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/password/strength")]
+pub async fn password_strength(
+    roster: web::Data<Roster>,
+    _ctx: Anonymous,
+    body: Json<PasswordStrengthRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let strength =
+        roster_domain::auth::password_strength(&roster, &body.password, body.token.as_deref())
+            .await?;
+    Ok(HttpResponse::Ok().json(strength))
 }
 
 /// Forgot password: email a link to choose a new one.

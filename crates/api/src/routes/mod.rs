@@ -42,6 +42,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(jobs::list)
         .service(jobs::get)
         .service(mail::set_password)
+        .service(mail::inspect_link)
+        .service(mail::password_strength)
         .service(mail::request_reset)
         .service(mail::resend_invitation)
         .service(mail::send_reset)

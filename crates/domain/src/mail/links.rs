@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use roster_entity::{one_time_tokens, outbox, users};
-use roster_types::{EmailStatus, UserStatus};
+use roster_types::{EmailStatus, PasswordLink, PasswordLinkPurpose, UserStatus};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -82,6 +82,23 @@ async fn usable_token(
     Ok((found, user))
 }
 
+/// `POST /auth/password/link`: the account a link is for and what for, while
+/// it still works; otherwise the same problem setting a password would meet
+/// (invalid, used, expired, or the account suspended).
+pub async fn link_account(roster: &Roster, token: &str) -> Result<PasswordLink> {
+    let (found, user) = usable_token(&roster.db, token, roster.now()).await?;
+    Ok(PasswordLink {
+        full_name: crate::users::full_name(&user),
+        email: user.email,
+        purpose: if found.purpose == RESET {
+            PasswordLinkPurpose::Reset
+        } else {
+            PasswordLinkPurpose::Invitation
+        },
+        expires_at: found.expires_at,
+    })
+}
+
 /// `POST /auth/password`: sets a password from an emailed token, activates an
 /// invited user, retires every other link of theirs and ends their sessions.
 pub async fn set_password_with_token(
@@ -115,7 +132,7 @@ async fn set_password_from_link(
     // Checked and hashed before the write transaction: hashing takes a while,
     // and on SQLite every other writer would wait for it.
     let (found, user) = usable_token(&roster.db, token, now).await?;
-    crate::auth::check_password_strength(password, &user.email)?;
+    crate::auth::check_password_strength(password, &user.email, &crate::users::full_name(&user))?;
     let hash = roster.hasher.hash(password.to_string()).await?;
 
     let txn = roster.write_txn().await?;
@@ -125,7 +142,7 @@ async fn set_password_from_link(
         .await
         .map_err(|_| token_invalid())?;
     not_suspended(&user)?;
-    crate::auth::check_password_strength(password, &user.email)?;
+    crate::auth::check_password_strength(password, &user.email, &crate::users::full_name(&user))?;
     // Claim this very token atomically: a double submit, or a newer link sent
     // in the meantime, finds it gone.
     let claimed = one_time_tokens::Entity::update_many()

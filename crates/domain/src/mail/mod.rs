@@ -19,7 +19,7 @@ mod transport;
 
 use std::time::Duration;
 
-pub use links::set_password_with_token;
+pub use links::{link_account, set_password_with_token};
 pub(crate) use links::{retire_links, withdraw_links};
 pub use outbox::user_emails;
 pub(crate) use outbox::{deliver_due, queue_link_email};
