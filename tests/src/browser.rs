@@ -226,6 +226,28 @@ impl Browser {
         .await;
     }
 
+    /// Signs out from the account menu in the header.
+    pub async fn sign_out(&self) {
+        self.click("button#user-menu").await;
+        self.click("#user-menu-sign-out").await;
+    }
+
+    /// Sets the window's size (the viewport is a little smaller).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .unwrap_or_else(|e| panic!("resize to {width}x{height}: {e}"));
+    }
+
+    /// Runs `script` (a function body that `return`s) and gives its result.
+    pub async fn eval(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute(script, Vec::new())
+            .await
+            .unwrap_or_else(|e| panic!("script {script}: {e}"))
+    }
+
     /// The texts of all elements matching `css`.
     pub async fn texts(&self, css: &str) -> Vec<String> {
         let mut out = Vec::new();

@@ -131,7 +131,7 @@ async fn an_admin_signs_in_searches_sorts_adds_a_user_and_signs_out() {
     assert_eq!(row_count(&b).await, 5);
 
     // Sign out: back to the sign-in page, and a reload does not sign back in.
-    b.click("button#sign-out").await;
+    b.sign_out().await;
     b.wait_css("input#email").await;
     b.client.goto(&app.url("/users")).await.unwrap();
     b.wait_css("input#email").await;
@@ -168,7 +168,7 @@ async fn after_sign_out_back_shows_the_sign_in_page_and_no_data() {
             .is_ok_and(|u| u.path().starts_with("/users/"))
     })
     .await;
-    b.click("button#sign-out").await;
+    b.sign_out().await;
     b.wait_for_path("/login").await;
     b.client.back().await.unwrap();
     // Back lands on the sign-in page again, with nothing of the list.

@@ -236,7 +236,7 @@ async fn learners_and_managers_are_told_the_audit_page_is_for_admins() {
     );
 
     // A manager: the same.
-    b.click("button#sign-out").await;
+    b.sign_out().await;
     b.wait_css("input#email").await;
     b.sign_in(&app.address, "max@example.com", PASSWORD).await;
     b.wait_css(".app-nav a").await;

@@ -2,7 +2,8 @@
 //! emailed link, "Forgot password?", changed while signed in).
 
 use roster_types::{
-    ChangePasswordRequest, LoginRequest, Me, PasswordResetRequest, SetPasswordRequest,
+    ChangePasswordRequest, LoginRequest, Me, PasswordLink, PasswordLinkRequest,
+    PasswordResetRequest, PasswordStrength, PasswordStrengthRequest, SetPasswordRequest,
     TokenResponse,
 };
 
@@ -45,6 +46,30 @@ impl Api {
         self.call(Call::post("/auth/password").json(request).public())
             .await?
             .empty()
+            .await
+    }
+
+    /// Whose an emailed link is and what for, while it still works; the same
+    /// token problems as [`Api::set_password`] otherwise.
+    pub async fn password_link(&self, token: &str) -> Result<PasswordLink, ApiError> {
+        let request = PasswordLinkRequest {
+            token: token.to_owned(),
+        };
+        self.call(Call::post("/auth/password/link").json(&request).public())
+            .await?
+            .json()
+            .await
+    }
+
+    /// How hard `request.password` would be to guess, and whether Roster
+    /// would take it.
+    pub async fn password_strength(
+        &self,
+        request: &PasswordStrengthRequest,
+    ) -> Result<PasswordStrength, ApiError> {
+        self.call(Call::post("/auth/password/strength").json(request).public())
+            .await?
+            .json()
             .await
     }
 

@@ -78,6 +78,19 @@ impl ApiError {
         }
     }
 
+    /// Whether trying the same request again may work: no answer, an answer
+    /// that could not be read, a timeout, a throttle or a server error.
+    /// Refusals, missing things and bad input stay as they are.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ApiError::Network | ApiError::Unreadable => true,
+            ApiError::Aborted => false,
+            ApiError::Problem { problem, .. } => {
+                matches!(problem.status, 408 | 429) || problem.status >= 500
+            }
+        }
+    }
+
     /// The message for one request field, if the server rejected it.
     pub fn field_error(&self, field: &str) -> Option<&str> {
         self.problem().and_then(|p| p.field_error(field))

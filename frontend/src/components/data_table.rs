@@ -207,12 +207,21 @@ where
                     .unwrap_or_default()
             }),
         };
+        // Only what a second try may fix offers one.
+        let retryable = move || {
+            resource
+                .get()
+                .and_then(Result::err)
+                .is_none_or(|error| error.is_retryable())
+        };
         view! {
             <div class="state state-error" id=format!("{id}-error") role="alert">
                 <p>{message}</p>
-                <button type="button" class="button" on:click=move |_| resource.refetch()>
-                    "Retry"
-                </button>
+                <Show when=retryable>
+                    <button type="button" class="button" on:click=move |_| resource.refetch()>
+                        "Retry"
+                    </button>
+                </Show>
             </div>
         }
     };

@@ -65,6 +65,12 @@ pub fn ActionsMenu(
     label: String,
     items: Vec<MenuItem>,
     on_select: Callback<&'static str>,
+    /// What the button shows; "Actions" when not given.
+    #[prop(optional)]
+    children: Option<Children>,
+    /// Extra classes for the button.
+    #[prop(optional)]
+    button_class: &'static str,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
     let wrapper = NodeRef::<Div>::new();
@@ -206,7 +212,7 @@ pub fn ActionsMenu(
             <button
                 type="button"
                 id=button_id.clone()
-                class="button button-small menu-button"
+                class=format!("button button-small menu-button {button_class}")
                 aria-haspopup="menu"
                 aria-expanded=move || if open.get() { "true" } else { "false" }
                 aria-controls=menu_id.clone()
@@ -214,7 +220,10 @@ pub fn ActionsMenu(
                 on:click=move |_| open.update(|o| *o = !*o)
                 on:keydown=on_button_keydown
             >
-                "Actions"
+                {match children {
+                    Some(children) => children(),
+                    None => view! { "Actions" }.into_any(),
+                }}
                 <span aria-hidden="true">" ▾"</span>
             </button>
             <Show when=move || open.get()>{list.clone()}</Show>

@@ -2,13 +2,16 @@
 //! the data table with its sortable headers and pagination, the notice banner,
 //! link tabs, the search box and the status badge.
 
+pub mod breadcrumb;
 pub mod data_table;
 pub mod dialog;
 pub mod form_field;
 pub mod menu;
+pub mod no_access;
 pub mod notice;
 pub mod paged;
 pub mod pagination;
+pub mod password_meter;
 pub mod search_box;
 pub mod shell;
 pub mod sort_header;

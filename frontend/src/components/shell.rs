@@ -1,14 +1,18 @@
-//! The frame around every signed-in screen: header with the product name, the
-//! main navigation (what the signed-in person may open), the user and "Sign out". Guards its child routes: nobody signed in means a
-//! redirect to the sign-in page.
+//! The frame around every signed-in screen: a header with the product name and
+//! the signed-in person's menu (My profile, Sign out), and the "Admin" sidebar
+//! with what they may open, which folds behind a Menu button on narrow
+//! screens. Guards its child routes: nobody signed in means a redirect to the
+//! sign-in page. A move to another page focuses that page's heading.
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::components::{A, Outlet, Redirect};
-use leptos_router::hooks::use_location;
+use leptos_router::hooks::{use_location, use_navigate};
+use wasm_bindgen::JsCast;
 
 use crate::api::Api;
-use crate::routes::{Page, query_string};
+use crate::components::menu::{ActionsMenu, MenuItem};
+use crate::routes::{Page, UserTab, query_string};
 use crate::session::{AuthStatus, Session, SignOutReason};
 
 /// Shown while the session is being restored from the refresh cookie.
@@ -62,12 +66,66 @@ pub fn Shell() -> impl IntoView {
     }
 }
 
+/// The page an address belongs to, for focus: its first two segments
+/// (`/users/<id>`), so that moving between a page's tabs is not a new page.
+fn page_of(path: &str) -> String {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Focuses `element`, making it focusable first if it is not.
+fn focus_element(element: &web_sys::Element) {
+    if !element.has_attribute("tabindex") {
+        _ = element.set_attribute("tabindex", "-1");
+    }
+    if let Some(element) = element.dyn_ref::<web_sys::HtmlElement>() {
+        _ = element.focus();
+    }
+}
+
+/// After a move to another page, focus its heading, so keyboard and
+/// screen-reader users start at the top of what changed. While the page is
+/// still loading its heading, the main region holds focus, and the heading
+/// takes it once it appears (unless the person has moved on meanwhile).
+fn focus_heading() {
+    let Some(main) = document().get_element_by_id("main") else {
+        return;
+    };
+    let heading = || document().query_selector("#main h1").ok().flatten();
+    if let Some(h1) = heading() {
+        focus_element(&h1);
+        return;
+    }
+    focus_element(&main);
+    leptos::task::spawn_local(async move {
+        for _ in 0..50 {
+            gloo_timers::future::TimeoutFuture::new(100).await;
+            let still_waiting = document()
+                .active_element()
+                .is_some_and(|active| active == main);
+            if !still_waiting {
+                return;
+            }
+            if let Some(h1) = heading() {
+                focus_element(&h1);
+                return;
+            }
+        }
+    });
+}
+
 #[component]
 fn SignedInFrame() -> impl IntoView {
     let session = Session::expect();
     let api = Api::expect();
+    let navigate = use_navigate();
+    let location = use_location();
     let full_name = move || session.me().map(|me| me.user.full_name).unwrap_or_default();
     let impersonator = move || session.me().and_then(|me| me.impersonator);
+    let nav_open = RwSignal::new(false);
 
     let sign_out = Action::new_local(move |_: &()| async move {
         if let Err(error) = api.logout().await {
@@ -82,49 +140,78 @@ fn SignedInFrame() -> impl IntoView {
         }
     });
 
+    // A new page: close the narrow-screen menu and focus the page's heading.
+    let page = Memo::new(move |_| location.pathname.with(|p| page_of(p)));
+    Effect::new(move |previous: Option<String>| {
+        let now = page.get();
+        nav_open.set(false);
+        if previous.is_some_and(|previous| previous != now) {
+            request_animation_frame(focus_heading);
+        }
+        now
+    });
+
+    let account_items = vec![
+        MenuItem {
+            key: "profile",
+            label: "My profile",
+            refused: None,
+            danger: false,
+        },
+        MenuItem {
+            key: "sign-out",
+            label: "Sign out",
+            refused: None,
+            danger: false,
+        },
+    ];
+    let on_account = Callback::new(move |key: &'static str| match key {
+        "profile" => {
+            if let Some(id) = session.user_id() {
+                navigate(
+                    &Page::User(id, UserTab::Profile).to_string(),
+                    NavigateOptions::default(),
+                );
+            }
+        }
+        "sign-out" if !sign_out.pending().get_untracked() => {
+            sign_out.dispatch_local(());
+        }
+        _ => {}
+    });
+
     view! {
         <div class="app">
             <a class="skip-link" href="#main">
                 "Skip to content"
             </a>
             <header class="app-header">
+                <button
+                    id="nav-toggle"
+                    type="button"
+                    class="button button-quiet nav-toggle"
+                    aria-controls="app-sidebar"
+                    aria-expanded=move || if nav_open.get() { "true" } else { "false" }
+                    on:click=move |_| nav_open.update(|open| *open = !*open)
+                >
+                    <span aria-hidden="true">"☰ "</span>
+                    "Menu"
+                </button>
                 <A href=move || session.home().to_string() attr:class="brand">
                     "Roster"
                 </A>
-                <nav class="app-nav" aria-label="Main">
-                    <Show
-                        when=move || session.manages_people()
-                        fallback=move || {
-                            view! { <A href=move || session.home().to_string()>"My profile"</A> }
-                        }
-                    >
-                        <A href=Page::Users.to_string()>"Users"</A>
-                        <A href=Page::Teams.to_string()>"Teams"</A>
-                        <Show when=move || session.is_admin()>
-                            <A href=Page::Audit.to_string() attr:id="nav-audit">
-                                "Audit"
-                            </A>
-                            <A href=Page::Jobs.to_string() attr:id="nav-jobs">
-                                "Jobs"
-                            </A>
-                        </Show>
-                    </Show>
-                </nav>
                 <div class="account">
-                    <span id="current-user" class="current-user">
-                        {full_name}
-                    </span>
-                    <button
-                        id="sign-out"
-                        type="button"
-                        class="button button-quiet"
-                        disabled=move || sign_out.pending().get()
-                        on:click=move |_| {
-                            sign_out.dispatch_local(());
-                        }
+                    <ActionsMenu
+                        id="user-menu".to_string()
+                        label=format!("Your account: {}", full_name())
+                        items=account_items
+                        on_select=on_account
+                        button_class="button-quiet account-button"
                     >
-                        "Sign out"
-                    </button>
+                        <span id="current-user" class="current-user">
+                            {full_name}
+                        </span>
+                    </ActionsMenu>
                 </div>
             </header>
             {move || {
@@ -141,9 +228,71 @@ fn SignedInFrame() -> impl IntoView {
                         }
                     })
             }}
-            <main id="main" class="app-main" tabindex="-1">
-                <Outlet />
-            </main>
+            <div class="app-body">
+                <nav
+                    id="app-sidebar"
+                    class="sidebar app-nav"
+                    class:sidebar-open=move || nav_open.get()
+                    aria-label="Admin"
+                >
+                    <Show
+                        when=move || session.manages_people()
+                        fallback=move || {
+                            view! {
+                                <ul class="sidebar-links">
+                                    <li>
+                                        <A href=move || session.home().to_string()>"My profile"</A>
+                                    </li>
+                                </ul>
+                            }
+                        }
+                    >
+                        <p class="sidebar-heading" aria-hidden="true">
+                            "Admin"
+                        </p>
+                        <ul class="sidebar-links">
+                            <li>
+                                <A href=Page::Users.to_string() attr:id="nav-users">
+                                    "Users"
+                                </A>
+                            </li>
+                            <li>
+                                <A href=Page::Teams.to_string() attr:id="nav-teams">
+                                    "Teams"
+                                </A>
+                            </li>
+                            <Show when=move || session.is_admin()>
+                                <li>
+                                    <A href=Page::Audit.to_string() attr:id="nav-audit">
+                                        "Audit"
+                                    </A>
+                                </li>
+                                <li>
+                                    <A href=Page::Jobs.to_string() attr:id="nav-jobs">
+                                        "Jobs"
+                                    </A>
+                                </li>
+                            </Show>
+                        </ul>
+                    </Show>
+                </nav>
+                <main id="main" class="app-main" tabindex="-1">
+                    <Outlet />
+                </main>
+            </div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_of;
+
+    #[test]
+    fn a_pages_tabs_are_one_page() {
+        assert_eq!(page_of("/users/42/profile"), page_of("/users/42/teams"));
+        assert_ne!(page_of("/users"), page_of("/users/42/profile"));
+        assert_ne!(page_of("/users"), page_of("/teams"));
+        assert_eq!(page_of("/"), "");
     }
 }

@@ -11,6 +11,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use roster_types::AuditEventQuery;
 
 use crate::api::{Api, ApiError, abort_on_cleanup};
+use crate::components::no_access::NoAccess;
 use crate::components::notice::Notice;
 use crate::components::set_page_title;
 use crate::download::save_blob;
@@ -36,10 +37,12 @@ pub fn AuditPage() -> impl IntoView {
                 when=move || is_admin.get()
                 fallback=|| {
                     view! {
-                        <h1 id="audit-heading">"Audit"</h1>
-                        <div id="audit-forbidden" class="state state-error" role="alert">
-                            <p>"Only admins can see the audit trail."</p>
-                        </div>
+                        <NoAccess
+                            id="audit-forbidden"
+                            heading_id="audit-heading"
+                            heading="Audit"
+                            message="Only admins can see the audit trail."
+                        />
                     }
                 }
             >

@@ -12,6 +12,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use roster_types::{JobListQuery, ListQuery};
 
 use crate::api::{Api, ApiError, abort_on_cleanup};
+use crate::components::no_access::NoAccess;
 use crate::components::set_page_title;
 use crate::routes::{Page, query_param};
 use crate::session::Session;
@@ -32,10 +33,12 @@ pub fn JobsPage() -> impl IntoView {
                 when=move || is_admin.get()
                 fallback=|| {
                     view! {
-                        <h1 id="jobs-heading">"Jobs"</h1>
-                        <div id="jobs-forbidden" class="state state-error" role="alert">
-                            <p>"Only admins can see the background jobs."</p>
-                        </div>
+                        <NoAccess
+                            id="jobs-forbidden"
+                            heading_id="jobs-heading"
+                            heading="Jobs"
+                            message="Only admins can see the background jobs."
+                        />
                     }
                 }
             >

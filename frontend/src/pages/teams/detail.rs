@@ -14,6 +14,7 @@ use roster_types::{
 use uuid::Uuid;
 
 use crate::api::{Api, abort_on_cleanup};
+use crate::components::breadcrumb::Breadcrumb;
 use crate::components::dialog::Dialog;
 use crate::components::form_field::FormField;
 use crate::components::notice::Notice;
@@ -148,9 +149,11 @@ fn TeamView(id: Uuid) -> impl IntoView {
 
     view! {
         <section class="page" aria-labelledby="team-heading">
-            <p class="back-link">
-                <A href=Page::Teams.to_string()>"← All teams"</A>
-            </p>
+            <Breadcrumb
+                parent="Teams"
+                parent_href=Page::Teams.to_string()
+                current=Signal::derive(show(|t| t.name.clone()))
+            />
             {body}
         </section>
     }

@@ -11,6 +11,7 @@ use roster_types::{PageInfo, Team, TeamList};
 
 use crate::api::{Api, ApiError, abort_on_cleanup};
 use crate::components::data_table::{Column, DataTable, Paging, TablePage};
+use crate::components::no_access::NoAccess;
 use crate::components::notice::Notice;
 use crate::components::search_box::SearchBox;
 use crate::components::set_page_title;
@@ -47,10 +48,37 @@ impl TablePage for Loaded {
     }
 }
 
-/// `/teams`.
+/// `/teams`, for those who manage people; learners are told it is not for
+/// them.
 #[component]
 pub fn TeamsPage() -> impl IntoView {
     set_page_title("Teams");
+    let session = Session::expect();
+    let allowed = Memo::new(move |_| session.manages_people());
+    view! {
+        <Show
+            when=move || allowed.get()
+            fallback=|| {
+                view! {
+                    <section class="page">
+                        <NoAccess
+                            id="teams-forbidden"
+                            heading_id="teams-heading"
+                            heading="Teams"
+                            message="Only admins and team managers can see teams."
+                        />
+                    </section>
+                }
+            }
+        >
+            <TeamDirectory />
+        </Show>
+    }
+}
+
+/// The teams table, with "Add team" for admins.
+#[component]
+fn TeamDirectory() -> impl IntoView {
     let api = Api::expect();
     let session = Session::expect();
     let is_admin = Memo::new(move |_| session.is_admin());

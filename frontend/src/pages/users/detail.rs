@@ -10,6 +10,7 @@ use roster_types::{User, UserStatus};
 use uuid::Uuid;
 
 use crate::api::{Api, ApiError, abort_on_cleanup};
+use crate::components::breadcrumb::Breadcrumb;
 use crate::components::set_page_title;
 use crate::components::status_badge::StatusBadge;
 use crate::components::tabs::{TabSpec, Tabs};
@@ -211,9 +212,11 @@ pub fn UserDetailPage() -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="user-heading">
             <Show when=move || session.manages_people()>
-                <p class="back-link">
-                    <A href=Page::Users.to_string()>"← All users"</A>
-                </p>
+                <Breadcrumb
+                    parent="Users"
+                    parent_href=Page::Users.to_string()
+                    current=Signal::derive(field(|u| u.full_name.clone()))
+                />
             </Show>
             {body}
         </section>
@@ -260,12 +263,31 @@ fn load_error(
     } else {
         format!("The user could not be loaded. {error}")
     };
+    let retryable = error.is_retryable();
+    let session = crate::session::Session::expect();
+    let (back, back_label) = if session.manages_people() {
+        (Page::Users.to_string(), "Back to Users")
+    } else {
+        (session.home().to_string(), "Go to your profile")
+    };
     view! {
-        <div class="state state-error" role="alert">
+        <div class="state state-error" id="user-load-error" role="alert">
             <p>{message}</p>
-            <button type="button" class="button" on:click=move |_| loader.refetch()>
-                "Retry"
-            </button>
+            {if retryable {
+                view! {
+                    <button type="button" class="button" on:click=move |_| loader.refetch()>
+                        "Retry"
+                    </button>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <a class="button" id="back-to-users" href=back>
+                        {back_label}
+                    </a>
+                }
+                    .into_any()
+            }}
         </div>
     }
 }

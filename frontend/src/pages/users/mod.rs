@@ -19,6 +19,7 @@ use roster_types::{PageInfo, Role, User, UserColumn, UserList, UserStatus};
 
 use crate::api::{Api, ApiError, abort_on_cleanup};
 use crate::components::data_table::{Column, DataTable, Paging, TablePage};
+use crate::components::no_access::NoAccess;
 use crate::components::notice::Notice;
 use crate::components::search_box::SearchBox;
 use crate::components::set_page_title;
@@ -27,6 +28,7 @@ use crate::components::status_badge::StatusBadge;
 use crate::dates::{from_date_value, local_day_start, parse_date, to_date_value};
 use crate::format::{local_date_time, local_timestamp};
 use crate::routes::{Page, UserTab, query_param, query_string};
+use crate::session::Session;
 
 use self::add_user::AddUserDialog;
 use self::query::{PER_PAGE_CHOICES, UsersQuery, column_key};
@@ -59,10 +61,37 @@ const SORTABLE: [(UserColumn, &str); 4] = [
     (UserColumn::CreatedAt, "Created At"),
 ];
 
-/// Search, sortable table, pagination and "Add user".
+/// `/users`, for those who manage people; learners are told it is not for
+/// them, and shown the way to their profile.
 #[component]
 pub fn UsersPage() -> impl IntoView {
     set_page_title("Users");
+    let session = Session::expect();
+    let allowed = Memo::new(move |_| session.manages_people());
+    view! {
+        <Show
+            when=move || allowed.get()
+            fallback=|| {
+                view! {
+                    <section class="page">
+                        <NoAccess
+                            id="users-forbidden"
+                            heading_id="users-heading"
+                            heading="Users"
+                            message="Only admins and team managers can see the people of an organisation."
+                        />
+                    </section>
+                }
+            }
+        >
+            <UsersDirectory />
+        </Show>
+    }
+}
+
+/// Search, sortable table, pagination and "Add user".
+#[component]
+fn UsersDirectory() -> impl IntoView {
     let api = Api::expect();
     let location = use_location();
     let query = Memo::new(move |_| {

@@ -7,6 +7,7 @@ use roster_types::ChangePasswordRequest;
 
 use crate::api::Api;
 use crate::components::form_field::FormField;
+use crate::components::password_meter::{Estimate, PasswordMeter};
 use crate::pages::set_password::{
     PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, confirmation_error, password_length_error,
 };
@@ -24,6 +25,7 @@ pub fn ChangePasswordSection(notice: RwSignal<Option<String>>) -> impl IntoView 
     let new_error = RwSignal::new(None::<String>);
     let confirmation_error_text = RwSignal::new(None::<String>);
     let failure = RwSignal::new(None::<String>);
+    let estimate = RwSignal::new(None::<Estimate>);
 
     let reset = move || {
         for field in [current, new, confirmation] {
@@ -67,7 +69,11 @@ pub fn ChangePasswordSection(notice: RwSignal<Option<String>>) -> impl IntoView 
         let missing = now
             .is_empty()
             .then(|| "Enter your current password.".to_string());
-        let length = password_length_error(&typed);
+        let weak = estimate
+            .get_untracked()
+            .filter(|e| e.password == typed)
+            .and_then(|e| e.refusal());
+        let length = password_length_error(&typed).or(weak);
         let mismatch = confirmation_error(&typed, &confirmation.get_untracked());
         let invalid = missing.is_some() || length.is_some() || mismatch.is_some();
         current_error.set(missing);
@@ -134,9 +140,10 @@ pub fn ChangePasswordSection(notice: RwSignal<Option<String>>) -> impl IntoView 
                     />
                     <p class="hint">
                         {format!(
-                            "Use {PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters, and not your email address.",
+                            "Use {PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters that would be hard to guess, and not your email address.",
                         )}
                     </p>
+                    <PasswordMeter id="changed-password-strength" password=new estimate />
                     <FormField
                         id="changed-password-confirm"
                         label="Confirm new password"
