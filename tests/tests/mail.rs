@@ -435,6 +435,11 @@ async fn correcting_an_invited_users_address_sends_the_invitation_there_instead(
     let (new, old) = (&list.items[0], &list.items[1]);
     assert_eq!(new.status, EmailStatus::Queued);
     assert_eq!(old.status, EmailStatus::Failed);
+    // Each row says where it went, so two Welcomes are told apart.
+    assert_eq!(
+        (new.recipient.as_str(), old.recipient.as_str()),
+        ("ada@example.com", "ada@exmaple.com")
+    );
     assert!(
         old.last_error
             .as_deref()

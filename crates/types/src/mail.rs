@@ -152,6 +152,10 @@ pub struct Email {
     pub id: Uuid,
     /// What it is for.
     pub template: EmailTemplate,
+    /// The address it was (or is to be) sent to: the person's address when it
+    /// was queued, which a later change of address does not rewrite.
+    #[cfg_attr(feature = "openapi", schema(example = "ada@example.com"))]
+    pub recipient: String,
     /// Where it stands.
     pub status: EmailStatus,
     /// How many times sending was tried.

@@ -97,6 +97,7 @@ pub(super) fn to_dto(m: outbox::Model) -> Result<Email> {
         id: m.id,
         template: EmailTemplate::parse(&m.template)
             .ok_or_else(|| Error::internal("unknown email template"))?,
+        recipient: m.recipient,
         attempts: m.attempts,
         last_error: m.last_error,
         created_at: m.created_at,

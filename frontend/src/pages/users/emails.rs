@@ -1,6 +1,7 @@
 //! The Email section of the Profile tab: the latest emails sent to a person and
 //! where each stands, and sending a fresh invitation or a reset link.
 
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use roster_types::{Email, EmailStatus, EmailTemplate, UserStatus};
 use uuid::Uuid;
@@ -60,6 +61,27 @@ fn error_text(email: &Email) -> Option<String> {
     }
 }
 
+/// How long after one email another of the same kind may be sent: a second
+/// click seldom means a second email, and the first may be on its way.
+pub const RESEND_PAUSE_SECS: i64 = 60;
+
+/// Seconds until another `template` email may be sent, if it is paused: the
+/// newest one of that kind was queued less than [`RESEND_PAUSE_SECS`] ago.
+/// `first_seen` is when this page first saw that email, by the browser's
+/// clock, so a clock behind the server's cannot stretch the pause.
+fn paused_for(
+    emails: &[Email],
+    template: EmailTemplate,
+    now: chrono::DateTime<chrono::Utc>,
+    first_seen: impl Fn(Uuid) -> Option<chrono::DateTime<chrono::Utc>>,
+) -> Option<i64> {
+    let newest = emails.iter().find(|e| e.template == template)?;
+    let by_server = (now - newest.created_at).num_seconds();
+    let by_page = first_seen(newest.id).map_or(by_server, |seen| (now - seen).num_seconds());
+    let elapsed = by_server.max(by_page).max(0);
+    (elapsed < RESEND_PAUSE_SECS).then(|| RESEND_PAUSE_SECS - elapsed)
+}
+
 /// Which email action a button starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EmailAction {
@@ -68,6 +90,13 @@ enum EmailAction {
 }
 
 impl EmailAction {
+    fn template(self) -> EmailTemplate {
+        match self {
+            EmailAction::ResendInvitation => EmailTemplate::Welcome,
+            EmailAction::SendPasswordReset => EmailTemplate::PasswordReset,
+        }
+    }
+
     fn done_message(self) -> &'static str {
         match self {
             EmailAction::ResendInvitation => "Invitation sent.",
@@ -92,6 +121,63 @@ pub fn EmailSection(
         async move { api.list_user_emails(user_id, abort.as_ref()).await }
     });
     let action_error = RwSignal::new(None::<String>);
+    // When this page first saw each email (for the resend pause), and a tick
+    // that counts the pause down.
+    let first_seen = StoredValue::new(std::collections::HashMap::<Uuid, DateTime<Utc>>::new());
+    let now = RwSignal::new(Utc::now());
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = emails.get() {
+            let seen_now = Utc::now();
+            first_seen.update_value(|seen| {
+                for email in &list.items {
+                    seen.entry(email.id).or_insert(seen_now);
+                }
+            });
+            now.set(seen_now);
+        }
+    });
+    let paused = move |action: EmailAction| {
+        let at = now.get();
+        emails.with(|list| match list {
+            Some(Ok(list)) => paused_for(&list.items, action.template(), at, |id| {
+                first_seen.with_value(|seen| seen.get(&id).copied())
+            }),
+            _ => None,
+        })
+    };
+    Effect::new(move |_| {
+        let waiting = paused(EmailAction::ResendInvitation).is_some()
+            || paused(EmailAction::SendPasswordReset).is_some();
+        if waiting
+            && let Ok(handle) = set_timeout_with_handle(
+                move || now.set(Utc::now()),
+                std::time::Duration::from_secs(1),
+            )
+        {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let pause_reason = move |action: EmailAction| {
+        paused(action).map(|secs| {
+            format!(
+                "{} was just sent. To give it time to arrive, another can be sent in {secs} s.",
+                match action {
+                    EmailAction::ResendInvitation => "An invitation",
+                    EmailAction::SendPasswordReset => "A reset link",
+                }
+            )
+        })
+    };
+    let visible_action = move || {
+        if !may_send.get() {
+            return None;
+        }
+        match status.get() {
+            UserStatus::Invited => Some(EmailAction::ResendInvitation),
+            UserStatus::Active => Some(EmailAction::SendPasswordReset),
+            UserStatus::Suspended => None,
+        }
+    };
     // While a message waits, look again now and then, so the section shows it
     // go out (or fail) without a reload.
     Effect::new(move |_| {
@@ -132,7 +218,7 @@ pub fn EmailSection(
     });
     let start = move |action: EmailAction| {
         move |_| {
-            if !send.pending().get_untracked() {
+            if !send.pending().get_untracked() && paused(action).is_none() {
                 action_error.set(None);
                 send.dispatch_local(action);
             }
@@ -161,6 +247,7 @@ pub fn EmailSection(
                     view! {
                         <tr data-email-id=email.id.to_string()>
                             <td class="col-template">{template_label(email.template)}</td>
+                            <td class="col-recipient">{email.recipient.clone()}</td>
                             <td class="col-status">
                                 <span class=format!("badge badge-email-{status}")>
                                     {email_status_label(email.status)}
@@ -180,6 +267,7 @@ pub fn EmailSection(
                         <thead>
                             <tr>
                                 <th scope="col">"Email"</th>
+                                <th scope="col">"To"</th>
                                 <th scope="col">"Status"</th>
                                 <th scope="col">"When"</th>
                                 <th scope="col">"Attempts"</th>
@@ -221,29 +309,42 @@ pub fn EmailSection(
                     })
             }}
             <div class="actions-row">
-                <Show when=move || may_send.get() && status.get() == UserStatus::Invited>
+                <Show when=move || visible_action() == Some(EmailAction::ResendInvitation)>
                     <button
                         id="resend-invitation"
                         type="button"
                         class="button"
-                        disabled=move || send.pending().get()
+                        disabled=move || send.pending().get() || paused(EmailAction::ResendInvitation).is_some()
+                        aria-describedby=move || paused(EmailAction::ResendInvitation).map(|_| "email-resend-paused")
                         on:click=start(EmailAction::ResendInvitation)
                     >
                         "Resend invitation"
                     </button>
                 </Show>
-                <Show when=move || may_send.get() && status.get() == UserStatus::Active>
+                <Show when=move || visible_action() == Some(EmailAction::SendPasswordReset)>
                     <button
                         id="send-password-reset"
                         type="button"
                         class="button"
-                        disabled=move || send.pending().get()
+                        disabled=move || send.pending().get() || paused(EmailAction::SendPasswordReset).is_some()
+                        aria-describedby=move || paused(EmailAction::SendPasswordReset).map(|_| "email-resend-paused")
                         on:click=start(EmailAction::SendPasswordReset)
                     >
                         "Send password reset link"
                     </button>
                 </Show>
             </div>
+            {move || {
+                visible_action()
+                    .and_then(pause_reason)
+                    .map(|reason| {
+                        view! {
+                            <p id="email-resend-paused" class="hint">
+                                {reason}
+                            </p>
+                        }
+                    })
+            }}
             <Transition fallback=|| view! { <p class="hint">"Loading emails…"</p> }>
                 {loading_error}
                 {rows}
@@ -261,6 +362,7 @@ mod tests {
         Email {
             id: Uuid::nil(),
             template: EmailTemplate::Welcome,
+            recipient: "ada@example.com".into(),
             status,
             attempts: 1,
             last_error: None,
@@ -273,6 +375,39 @@ mod tests {
 
     fn iso(at: chrono::DateTime<Utc>) -> String {
         at.format("%Y-%m-%d %H:%M").to_string()
+    }
+
+    #[test]
+    fn another_email_of_a_kind_waits_a_minute_after_the_last() {
+        let sent = email(EmailStatus::Sent);
+        let at = |secs| sent.created_at + chrono::Duration::seconds(secs);
+        let never_seen = |_| None;
+        let emails = [sent.clone()];
+        assert_eq!(
+            paused_for(&emails, EmailTemplate::Welcome, at(15), never_seen),
+            Some(45)
+        );
+        assert_eq!(
+            paused_for(&emails, EmailTemplate::Welcome, at(60), never_seen),
+            None
+        );
+        // Another kind is not held up.
+        assert_eq!(
+            paused_for(&emails, EmailTemplate::PasswordReset, at(15), never_seen),
+            None
+        );
+        // A browser clock five minutes behind: the pause still ends a minute
+        // after the page first saw the email.
+        let behind = |secs| at(secs) - chrono::Duration::minutes(5);
+        let seen = behind(0);
+        assert_eq!(
+            paused_for(&emails, EmailTemplate::Welcome, behind(20), |_| Some(seen)),
+            Some(40)
+        );
+        assert_eq!(
+            paused_for(&emails, EmailTemplate::Welcome, behind(61), |_| Some(seen)),
+            None
+        );
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
 use roster_types::validate::validate_update_user;
 use roster_types::{FieldError, Role, UpdateUserRequest, User, UserStatus};
 use uuid::Uuid;
@@ -15,6 +17,7 @@ use crate::components::form_field::FormField;
 use crate::components::notice::Notice;
 use crate::components::status_badge::StatusBadge;
 use crate::format::local_date_time;
+use crate::routes::Page;
 use crate::session::Session;
 
 use super::detail::TaggedUser;
@@ -180,14 +183,6 @@ pub fn ProfileTab(current: RwSignal<Option<TaggedUser>>, reload: Callback<()>) -
                             }
                         })
                 }}
-                {user_id
-                    .map(|user_id| {
-                        view! {
-                            <Show when=move || is_admin.get()>
-                                <StatusControls user_id status current notice status_error />
-                            </Show>
-                        }
-                    })}
             </div>
             {user_id
                 .map(|user_id| {
@@ -208,7 +203,130 @@ pub fn ProfileTab(current: RwSignal<Option<TaggedUser>>, reload: Callback<()>) -
                         view! { <SessionsSection of name notice /> }
                     })
             }}
+            // Last, and only what the rules allow: admins, never on their own
+            // account.
+            {user_id
+                .map(|user_id| {
+                    view! {
+                        <Show when=move || is_admin.get() && !own.get()>
+                            <section class="danger-zone" aria-labelledby="danger-zone-title">
+                                <h2 class="section-title" id="danger-zone-title">"Danger zone"</h2>
+                                <StatusControls user_id status current notice status_error />
+                                <DeleteControl user_id current status_error />
+                            </section>
+                        </Show>
+                    }
+                })}
         </div>
+    }
+}
+
+/// "Delete person", after typing their email; then back to the Users table.
+#[component]
+fn DeleteControl(
+    user_id: Uuid,
+    current: RwSignal<Option<TaggedUser>>,
+    status_error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let api = Api::expect();
+    let navigate = use_navigate();
+    let confirming = RwSignal::new(false);
+    let typed = RwSignal::new(String::new());
+    let user = move || current.get().map(|(user, _)| user);
+    let matches = Signal::derive(move || {
+        let email = user().map(|u| u.email).unwrap_or_default();
+        !email.is_empty() && typed.with(|t| t.trim().eq_ignore_ascii_case(&email))
+    });
+    let delete = Action::new_local(move |_: &()| async move { api.delete_user(user_id).await });
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(())) => {
+            confirming.set(false);
+            navigate(
+                &Page::Users.to_string(),
+                NavigateOptions {
+                    replace: true,
+                    ..NavigateOptions::default()
+                },
+            );
+        }
+        Some(Err(error)) => {
+            confirming.set(false);
+            status_error.set(Some(error.to_string()));
+            focus("status-error");
+        }
+        None => {}
+    });
+    let close = Callback::new(move |()| {
+        confirming.set(false);
+        typed.set(String::new());
+        focus("delete-user");
+    });
+    view! {
+        <div class="danger-row">
+            <div>
+                <p class="danger-label">"Delete this person"</p>
+                <p class="hint">
+                    "Their teams, sessions and history go with them; this cannot be undone."
+                </p>
+            </div>
+            <button
+                id="delete-user"
+                type="button"
+                class="button button-danger"
+                aria-haspopup="dialog"
+                on:click=move |_| {
+                    status_error.set(None);
+                    confirming.set(true);
+                }
+            >
+                "Delete"
+            </button>
+        </div>
+        <Show when=move || confirming.get()>
+            <Dialog id="delete-dialog" title="Delete person" on_close=close>
+                <p id="delete-message">
+                    {move || {
+                        format!(
+                            "Delete {} for good? Their teams, sessions and history go with them; this cannot be undone.",
+                            user().map(|u| u.full_name).unwrap_or_default(),
+                        )
+                    }}
+                </p>
+                <form on:submit=move |ev| {
+                    ev.prevent_default();
+                    if matches.get() && !delete.pending().get() {
+                        delete.dispatch_local(());
+                    }
+                }>
+                    <div class="field">
+                        <label for="delete-email">
+                            {move || format!("Type {} to confirm", user().map(|u| u.email).unwrap_or_default())}
+                        </label>
+                        <input
+                            id="delete-email"
+                            type="text"
+                            autocomplete="off"
+                            spellcheck="false"
+                            data-autofocus
+                            bind:value=typed
+                        />
+                    </div>
+                    <div class="dialog-actions">
+                        <button type="button" class="button" on:click=move |_| close.run(())>
+                            "Cancel"
+                        </button>
+                        <button
+                            id="confirm-delete"
+                            type="submit"
+                            class="button button-danger"
+                            disabled=move || !matches.get() || delete.pending().get()
+                        >
+                            {move || if delete.pending().get() { "Deleting…" } else { "Delete" }}
+                        </button>
+                    </div>
+                </form>
+            </Dialog>
+        </Show>
     }
 }
 
@@ -496,7 +614,23 @@ fn StatusControls(
     };
 
     view! {
-        <div class="actions-row">
+        <div class="danger-row">
+            <div>
+                <p class="danger-label">
+                    {move || if status.get() == UserStatus::Suspended {
+                        "Reactivate this account"
+                    } else {
+                        "Suspend this account"
+                    }}
+                </p>
+                <p class="hint">
+                    {move || if status.get() == UserStatus::Suspended {
+                        "They can sign in again (or, if they never did, use their invitation)."
+                    } else {
+                        "They are signed out everywhere and cannot sign in until reactivated."
+                    }}
+                </p>
+            </div>
             {move || if status.get() == UserStatus::Suspended {
                 view! {
                     <button
