@@ -319,3 +319,92 @@ async fn deleting_a_team_says_what_goes_and_keeps_the_people() {
         assert_eq!(still.status(), 200, "{} stays", user.email);
     }
 }
+
+#[tokio::test]
+async fn the_team_page_changes_a_members_role_and_removes_a_member() {
+    let app = spawn_app().await;
+    let Some(b) = browser::open().await else {
+        return;
+    };
+    let admin = app.admin_token().await;
+    let team: Team = app
+        .post_json("/api/v1/teams", &admin, &json!({"name": "Support"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut people = Vec::new();
+    for (first, email) in [("Ada", "ada@example.com"), ("Grace", "grace@example.com")] {
+        let user = app
+            .create_user(&admin, first, "Tester", email, &[Role::Learner])
+            .await;
+        let res = app
+            .post_json(
+                &format!("/api/v1/teams/{}/members", team.id),
+                &admin,
+                &json!({"user_id": user.id, "role": "member"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        people.push(user);
+    }
+    let (ada, grace) = (&people[0], &people[1]);
+    b.sign_in(&app.address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    b.goto(&app.url(&format!("/teams/{}", team.id))).await;
+
+    let ada_role = format!(
+        "#team-members tr[data-user-id='{}'] select.member-role",
+        ada.id
+    );
+    b.wait_css(&ada_role)
+        .await
+        .select_by_value("manager")
+        .await
+        .unwrap();
+    b.wait_until("the change is confirmed", || async {
+        b.texts(".notice, [role=status]")
+            .await
+            .iter()
+            .any(|t| t.contains("Ada Tester is now a manager of \u{201c}Support\u{201d}"))
+    })
+    .await;
+    let members: TeamMemberList = app
+        .get(&format!("/api/v1/teams/{}/members", team.id), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let role_of = |id| members.items.iter().find(|m| m.user_id == id).unwrap().role;
+    assert_eq!(role_of(ada.id), TeamRole::Manager);
+
+    b.click(&format!(
+        "#team-members tr[data-user-id='{}'] button.remove-member",
+        grace.id
+    ))
+    .await;
+    let message = b
+        .wait_css("#remove-member-message")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        message.contains("Remove Grace Tester from \u{201c}Support\u{201d}?"),
+        "{message}"
+    );
+    b.click("#confirm-remove-member").await;
+    b.wait_until("Grace's row is gone", || async {
+        b.texts(&format!("#team-members tr[data-user-id='{}']", grace.id))
+            .await
+            .is_empty()
+            && b.texts("#team-member-count").await == ["1 member"]
+    })
+    .await;
+    let teams: UserTeamList = app
+        .get(&format!("/api/v1/users/{}/teams", grace.id), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(teams.items.is_empty(), "{teams:?}");
+}

@@ -9,7 +9,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use roster_types::validate::{check_team_description, check_team_name};
 use roster_types::{
-    AddTeamMemberRequest, Team, TeamMember, TeamRole, UpdateTeamRequest, User, UserListQuery,
+    AddTeamMemberRequest, Team, TeamMember, TeamRole, UpdateTeamMembershipRequest,
+    UpdateTeamRequest, User, UserListQuery,
 };
 use uuid::Uuid;
 
@@ -136,7 +137,14 @@ fn TeamView(id: Uuid) -> impl IntoView {
                 <EditTeam team editing notice />
             </Show>
             <Notice message=notice />
-            <MembersTable members />
+            <MembersTable
+                team_id=id
+                team_name=Signal::derive(show(|t| t.name.clone()))
+                members
+                editable=is_admin
+                notice
+                on_changed=refresh
+            />
             <Show when=move || is_admin.get()>
                 <AddMember team_id=id notice on_added=refresh />
             </Show>
@@ -159,18 +167,77 @@ fn TeamView(id: Uuid) -> impl IntoView {
     }
 }
 
+/// The team's members; admins change their role in the team and remove them
+/// (after confirming, by name) right here.
 #[component]
 fn MembersTable(
+    team_id: Uuid,
+    team_name: Signal<String>,
     members: LocalResource<Result<roster_types::TeamMemberList, crate::api::ApiError>>,
+    editable: Memo<bool>,
+    notice: RwSignal<Option<String>>,
+    on_changed: Callback<()>,
 ) -> impl IntoView {
-    let rows = move || {
-        members.get().and_then(Result::ok).map(|list| {
-            list.items
-                .into_iter()
-                .map(|member| view! { <MemberRow member /> })
-                .collect_view()
-        })
-    };
+    let api = Api::expect();
+    let table_error = RwSignal::new(None::<String>);
+    let removing = RwSignal::new(None::<TeamMember>);
+    let rows = Memo::new(move |_| {
+        members
+            .get()
+            .and_then(Result::ok)
+            .map(|list| list.items)
+            .unwrap_or_default()
+    });
+    let remove = Action::new_local(move |member: &TeamMember| {
+        let member = member.clone();
+        async move {
+            api.remove_user_team(member.user_id, team_id)
+                .await
+                .map(|()| member)
+        }
+    });
+    Effect::new(move |_| match remove.value().get() {
+        Some(Ok(member)) => {
+            removing.set(None);
+            table_error.set(None);
+            notice.set(Some(format!(
+                "{} was removed from \u{201c}{}\u{201d}.",
+                member.full_name,
+                team_name.get_untracked()
+            )));
+            on_changed.run(());
+            focus("team-heading");
+        }
+        Some(Err(error)) => {
+            removing.set(None);
+            table_error.set(Some(error.to_string()));
+            on_changed.run(());
+        }
+        None => {}
+    });
+    let on_role_changed = Callback::new(
+        move |result: Result<(TeamMember, TeamRole), crate::api::ApiError>| match result {
+            Ok((member, role)) => {
+                table_error.set(None);
+                notice.set(Some(format!(
+                    "{} is now {} of \u{201c}{}\u{201d}.",
+                    member.full_name,
+                    if role == TeamRole::Manager {
+                        "a manager"
+                    } else {
+                        "a member"
+                    },
+                    team_name.get_untracked()
+                )));
+                members.refetch();
+            }
+            Err(error) => {
+                table_error.set(Some(error.to_string()));
+                members.refetch();
+            }
+        },
+    );
+    let on_remove = Callback::new(move |member: TeamMember| removing.set(Some(member)));
     view! {
         <h2 class="section-title">"Members"</h2>
         {move || {
@@ -178,13 +245,27 @@ fn MembersTable(
                 .get()
                 .and_then(Result::err)
                 .map(|error| {
+                    let retryable = error.is_retryable();
                     view! {
                         <div class="state state-error" role="alert">
                             <p>"The members could not be loaded. " {error.to_string()}</p>
-                            <button type="button" class="button" on:click=move |_| members.refetch()>
-                                "Retry"
-                            </button>
+                            <Show when=move || retryable>
+                                <button type="button" class="button" on:click=move |_| members.refetch()>
+                                    "Retry"
+                                </button>
+                            </Show>
                         </div>
+                    }
+                })
+        }}
+        {move || {
+            table_error
+                .get()
+                .map(|message| {
+                    view! {
+                        <p id="team-members-error" class="banner banner-error" role="alert">
+                            {message}
+                        </p>
                     }
                 })
         }}
@@ -197,9 +278,16 @@ fn MembersTable(
                         <th scope="col">"Email"</th>
                         <th scope="col">"Role"</th>
                         <th scope="col">"Added"</th>
+                        <Show when=move || editable.get()>
+                            <th scope="col" class="col-actions">"Actions"</th>
+                        </Show>
                     </tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody>
+                    <For each=move || rows.get() key=|m| (m.user_id, m.role) let:member>
+                        <MemberRow team_id member editable on_role_changed on_remove />
+                    </For>
+                </tbody>
             </table>
         </div>
         {move || {
@@ -215,23 +303,119 @@ fn MembersTable(
                     }
                 })
         }}
+        <Show when=move || removing.with(Option::is_some)>
+            <Dialog id="remove-member-dialog" title="Remove from team" on_close=Callback::new(move |()| removing.set(None))>
+                <p id="remove-member-message">
+                    {move || {
+                        removing
+                            .with(|m| m.as_ref().map(|m| format!(
+                                "Remove {} from \u{201c}{}\u{201d}? They stay in Roster and in their other teams.",
+                                m.full_name,
+                                team_name.get(),
+                            )))
+                    }}
+                </p>
+                <div class="dialog-actions">
+                    <button type="button" class="button" data-autofocus on:click=move |_| removing.set(None)>
+                        "Cancel"
+                    </button>
+                    <button
+                        id="confirm-remove-member"
+                        type="button"
+                        class="button button-danger"
+                        disabled=move || remove.pending().get()
+                        on:click=move |_| {
+                            if let Some(member) = removing.get_untracked() {
+                                remove.dispatch_local(member);
+                            }
+                        }
+                    >
+                        {move || if remove.pending().get() { "Removing…" } else { "Remove" }}
+                    </button>
+                </div>
+            </Dialog>
+        </Show>
     }
 }
 
 #[component]
-fn MemberRow(member: TeamMember) -> impl IntoView {
+fn MemberRow(
+    team_id: Uuid,
+    member: TeamMember,
+    editable: Memo<bool>,
+    on_role_changed: Callback<Result<(TeamMember, TeamRole), crate::api::ApiError>>,
+    on_remove: Callback<TeamMember>,
+) -> impl IntoView {
+    let api = Api::expect();
+    let role = RwSignal::new(member.role);
+    let for_change = member.clone();
+    let change = Action::new_local(move |next: &TeamRole| {
+        let request = UpdateTeamMembershipRequest { role: *next };
+        let member = for_change.clone();
+        async move {
+            api.update_user_team(member.user_id, team_id, &request)
+                .await
+                .map(|saved| (member, saved.role))
+        }
+    });
+    let before = member.role;
+    Effect::new(move |_| {
+        if let Some(result) = change.value().get() {
+            if result.is_err() {
+                // Put the picker back to what the server still has.
+                role.set(before);
+            }
+            on_role_changed.run(result);
+        }
+    });
+    let select_label = format!("Role of {}", member.full_name);
+    let remove_label = format!("Remove {} from the team", member.full_name);
+    let for_remove = member.clone();
+    let row_id = member.user_id.to_string();
     view! {
-        <tr>
+        <tr data-user-id=row_id>
             <td class="col-name">
-                <a href=Page::User(member.user_id, UserTab::Profile).to_string()>{member.full_name}</a>
+                <a href=Page::User(member.user_id, UserTab::Profile).to_string()>{member.full_name.clone()}</a>
             </td>
-            <td class="col-email">{member.email}</td>
-            <td class="col-role">{member.role.label()}</td>
+            <td class="col-email">{member.email.clone()}</td>
+            <td class="col-role">
+                <Show when=move || editable.get() fallback=move || member.role.label()>
+                    <select
+                        class="member-role"
+                        aria-label=select_label.clone()
+                        disabled=move || change.pending().get()
+                        on:change=move |ev| {
+                            if let Some(next) = TeamRole::parse(&event_target_value(&ev)) {
+                                role.set(next);
+                                change.dispatch_local(next);
+                            }
+                        }
+                    >
+                        {role_options(move || role.get())}
+                    </select>
+                </Show>
+            </td>
             <td class="col-added-at">
                 <time datetime=member.added_at.to_rfc3339() title=local_date_time(member.added_at)>
                     {local_date(member.added_at)}
                 </time>
             </td>
+            <Show when=move || editable.get()>
+                <td class="col-actions">
+                    <button
+                        type="button"
+                        class="button button-small remove-member"
+                        aria-label=remove_label.clone()
+                        aria-haspopup="dialog"
+                        on:click={
+                            let member = for_remove.clone();
+                            move |_| on_remove.run(member.clone())
+                        }
+                    >
+                        "Remove"
+                    </button>
+                </td>
+            </Show>
         </tr>
     }
 }
