@@ -195,7 +195,26 @@ async fn at_400_pixels_the_sidebar_folds_away_and_row_actions_stay_in_reach() {
         "the page itself does not scroll sideways"
     );
     b.click(&actions).await;
-    b.wait_css(&format!("#user-actions-{}-menu", ada.id)).await;
+    let menu = format!("#user-actions-{}-menu", ada.id);
+    b.wait_css(&menu).await;
+    // The open menu is not clipped by the table's scrolling frame: its
+    // entries are on screen and on top at their own centre.
+    let visible = b
+        .eval(&format!(
+            "const items = document.querySelectorAll('{menu} [role=menuitem]');\
+             return Array.from(items).every(item => {{\
+               const r = item.getBoundingClientRect();\
+               const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);\
+               return r.bottom <= window.innerHeight && r.right <= document.documentElement.clientWidth\
+                 && hit !== null && item.contains(hit);\
+             }}) && items.length > 0;"
+        ))
+        .await;
+    assert_eq!(
+        visible,
+        serde_json::json!(true),
+        "every menu entry can be seen and clicked"
+    );
 }
 
 #[tokio::test]

@@ -57,6 +57,45 @@ fn move_focus(menu: &Element, by: Option<isize>) {
     _ = items[next].focus();
 }
 
+/// Places the open list by the button in viewport coordinates (fixed), so a
+/// scrolling container (a table's frame, a dialog) cannot clip it: under the
+/// button, right edges aligned, or above it when there is no room below.
+fn place(menu: &Element, button_id: &str) {
+    let Some(button) = document().get_element_by_id(button_id) else {
+        return;
+    };
+    let Some(list) = menu.dyn_ref::<HtmlElement>() else {
+        return;
+    };
+    let at = button.get_bounding_client_rect();
+    let width = f64::from(list.offset_width());
+    let height = f64::from(list.offset_height());
+    let view_width = document()
+        .document_element()
+        .map_or(0.0, |e| f64::from(e.client_width()));
+    let view_height = window()
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(0.0);
+    const GAP: f64 = 4.0;
+    const EDGE: f64 = 8.0;
+    let left = (at.right() - width)
+        .min(view_width - width - EDGE)
+        .max(EDGE);
+    let below = at.bottom() + GAP;
+    let above = at.top() - GAP - height;
+    let top = if below + height > view_height - EDGE && above >= EDGE {
+        above
+    } else {
+        below
+    };
+    _ = menu.set_attribute(
+        "style",
+        &format!("position: fixed; top: {top}px; left: {left}px; right: auto;"),
+    );
+}
+
 /// A menu button. `id` names the button (`<id>`) and the list (`<id>-menu`);
 /// `label` is the button's accessible name ("Actions for Ada Lovelace").
 #[component]
@@ -78,13 +117,27 @@ pub fn ActionsMenu(
     let menu_id = format!("{id}-menu");
     let button_id = id.clone();
 
-    // Focus the first entry once the list is in the page.
+    let from_end = StoredValue::new(false);
+    // Place the list and focus its first entry once it is in the page.
+    let place_id = id.clone();
     Effect::new(move |_| {
         if open.get()
             && let Some(menu) = menu.get()
         {
-            move_focus(&menu, None);
+            place(&menu, &place_id);
+            // ArrowUp on the button opens at the last entry, as menus do.
+            let at_end = from_end.get_value();
+            from_end.set_value(false);
+            move_focus(&menu, at_end.then_some(isize::MAX));
         }
+    });
+    // The list is placed for the page as it is: a scroll or resize of the
+    // window closes it rather than leave it floating elsewhere.
+    let on_scroll = window_event_listener(leptos::ev::scroll, move |_| open.set(false));
+    let on_resize = window_event_listener(leptos::ev::resize, move |_| open.set(false));
+    on_cleanup(move || {
+        on_scroll.remove();
+        on_resize.remove();
     });
     // A press outside closes it.
     let listener = window_event_listener(leptos::ev::mousedown, move |ev| {
@@ -133,6 +186,7 @@ pub fn ActionsMenu(
     let on_button_keydown = move |ev: KeyboardEvent| {
         if matches!(ev.key().as_str(), "ArrowDown" | "ArrowUp") {
             ev.prevent_default();
+            from_end.set_value(ev.key() == "ArrowUp");
             open.set(true);
         }
     };
