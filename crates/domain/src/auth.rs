@@ -144,8 +144,30 @@ pub async fn password_strength(
         },
         None => account_words("", ""),
     };
-    Ok(estimate_password(password, &words))
+    // An estimate of a long password takes up to ~10 ms of CPU: off the async
+    // executor, and no more at once than there are cores, so a flood of
+    // anonymous estimates is turned away (503) instead of stalling requests.
+    let permit = ESTIMATES
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| Error::Busy {
+            retry_after_secs: 1,
+        })?;
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        estimate_password(&password, &words)
+    })
+    .await
+    .map_err(Error::internal)
 }
+
+/// Estimates allowed at once: one per core.
+static ESTIMATES: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        std::sync::Arc::new(tokio::sync::Semaphore::new(cores))
+    });
 
 /// The longest a sign-in is slowed down when one email draws guesses from many
 /// addresses.

@@ -81,6 +81,7 @@ pub async fn inspect_link(
         (status = 200, description = "The estimate", body = PasswordStrength),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many estimates at once (one per core); `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/password/strength")]
