@@ -151,6 +151,20 @@ async fn an_expired_link_says_so_before_anything_is_typed() {
     assert!(b.texts("input#new-password").await.is_empty());
     b.click("a#forgot-password-link").await;
     b.wait_for_path("/forgot-password").await;
+
+    // A suspended account's link says so, with nothing left loading.
+    let leo = app
+        .create_user(&admin, "Leo", "Suspended", "leo@example.com", &[])
+        .await;
+    let welcome = sink.wait_for(3).await[2].set_password_token().unwrap();
+    app.post(&format!("/api/v1/users/{}/suspend", leo.id), &admin)
+        .await;
+    b.goto(&app.url(&format!("/set-password?token={welcome}")))
+        .await;
+    let alert = b.wait_css("#set-password-error").await;
+    let said = alert.text().await.unwrap();
+    assert!(said.contains("suspended"), "{said}");
+    assert!(b.texts(".splash, input#new-password").await.is_empty());
 }
 
 #[tokio::test]

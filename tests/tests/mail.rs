@@ -808,10 +808,53 @@ async fn the_strength_estimate_is_the_rule_the_password_endpoints_apply() {
     let stale = strength(&app, json!({ "password": named, "token": "gone" })).await;
     assert_eq!(stale, anyone);
 
-    // Changing one's own password applies the same rule.
-    let (_, token) = app
-        .user_with_password(&[Role::Learner], "grace@example.com")
+    // Changing one's own password applies the same rule, and a signed-in
+    // caller's estimate counts their own name and email, as the change will.
+    let ada = app
+        .create_user(&admin, "Ada", "Byron", "ada.byron@example.com", &[])
         .await;
+    roster_domain::users::set_password(
+        &app.roster,
+        &roster_domain::Context::system("test"),
+        ada.id,
+        "a-good-password-42",
+    )
+    .await
+    .unwrap();
+    let token = app
+        .token_for(&client(), "ada.byron@example.com", "a-good-password-42")
+        .await;
+    let own = "Byron.Ada!";
+    let mine: PasswordStrength = client()
+        .post(app.url("/api/v1/auth/password/strength"))
+        .bearer_auth(&token)
+        .json(&json!({ "password": own }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let anyones = strength(&app, json!({ "password": own })).await;
+    assert!(
+        anyones.acceptable && !mine.acceptable,
+        "{anyones:?} {mine:?}"
+    );
+    let res = app
+        .client
+        .put(app.url("/api/v1/auth/me/password"))
+        .bearer_auth(&token)
+        .json(&json!({"current_password": "a-good-password-42", "new_password": own}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        problem(res, 422)
+            .await
+            .field_error("new_password")
+            .is_some(),
+        "refused as the estimate said"
+    );
     let res = app
         .client
         .put(app.url("/api/v1/auth/me/password"))

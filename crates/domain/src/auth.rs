@@ -128,31 +128,45 @@ fn lower_first(s: &str) -> String {
 }
 
 /// `POST /auth/password/strength`: the estimate for a password being typed,
-/// against the account of a set-password link when one is given.
+/// against the account of a set-password link when one is given, else the
+/// signed-in caller's own account.
 pub async fn password_strength(
     roster: &Roster,
     password: &str,
     token: Option<&str>,
+    caller: Option<&Context>,
 ) -> Result<PasswordStrength> {
-    let words = match token {
-        Some(token) => match crate::mail::link_account(roster, token).await {
+    let signed_in = caller.and_then(|ctx| ctx.actor().ok()).map(|a| a.user_id);
+    let words = match (token, signed_in) {
+        (Some(token), _) => match crate::mail::link_account(roster, token).await {
             Ok(link) => account_words(&link.email, &link.full_name),
             // A link that no longer works is reported when the page opens and
             // when the password is set; the estimate still helps meanwhile.
             Err(Error::Link(_) | Error::AccountSuspended) => account_words("", ""),
             Err(other) => return Err(other),
         },
-        None => account_words("", ""),
+        (None, Some(id)) => match users::Entity::find_by_id(id).one(&roster.db).await? {
+            Some(user) => account_words(&user.email, &user_ops::full_name(&user)),
+            None => account_words("", ""),
+        },
+        (None, None) => account_words("", ""),
     };
     // An estimate of a long password takes up to ~10 ms of CPU: off the async
     // executor, and no more at once than there are cores, so a flood of
     // anonymous estimates is turned away (503) instead of stalling requests.
-    let permit = ESTIMATES
-        .clone()
-        .try_acquire_owned()
-        .map_err(|_| Error::Busy {
-            retry_after_secs: 1,
-        })?;
+    // A short wait for a free core rides out two people typing at once.
+    let busy = Error::Busy {
+        retry_after_secs: 1,
+    };
+    let permit = match tokio::time::timeout(
+        std::time::Duration::from_millis(200),
+        ESTIMATES.clone().acquire_owned(),
+    )
+    .await
+    {
+        Ok(Ok(permit)) => permit,
+        _ => return Err(busy),
+    };
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         let _permit = permit;

@@ -67,10 +67,14 @@ impl Api {
         &self,
         request: &PasswordStrengthRequest,
     ) -> Result<PasswordStrength, ApiError> {
-        self.call(Call::post("/auth/password/strength").json(request).public())
-            .await?
-            .json()
-            .await
+        self.call(
+            Call::post("/auth/password/strength")
+                .json(request)
+                .token_if_any(),
+        )
+        .await?
+        .json()
+        .await
     }
 
     /// Asks for a reset link for `email` ("Forgot password?"). The answer is the

@@ -133,10 +133,30 @@ pub fn ActionsMenu(
     });
     // The list is placed for the page as it is: a scroll or resize of the
     // window closes it rather than leave it floating elsewhere.
-    let on_scroll = window_event_listener(leptos::ev::scroll, move |_| open.set(false));
+    // Scrolls of inner frames (a table's, a dialog's) do not bubble: listen in
+    // the capture phase to see them too.
+    let on_scroll =
+        StoredValue::new_local(wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+            if open.get_untracked() {
+                open.set(false);
+            }
+        }));
+    on_scroll.with_value(|listener| {
+        _ = window().add_event_listener_with_callback_and_bool(
+            "scroll",
+            listener.as_ref().unchecked_ref(),
+            true,
+        );
+    });
     let on_resize = window_event_listener(leptos::ev::resize, move |_| open.set(false));
     on_cleanup(move || {
-        on_scroll.remove();
+        on_scroll.try_with_value(|listener| {
+            _ = window().remove_event_listener_with_callback_and_bool(
+                "scroll",
+                listener.as_ref().unchecked_ref(),
+                true,
+            );
+        });
         on_resize.remove();
     });
     // A press outside closes it.

@@ -106,6 +106,8 @@ enum LinkState {
     Ready(PasswordLink),
     /// Checking failed for a reason that may pass (network, server).
     Unchecked(String),
+    /// The link cannot be used (the alert above says why).
+    Refused,
 }
 
 /// What the page says about a link that cannot be used, by its problem code.
@@ -165,11 +167,17 @@ pub fn SetPasswordPage() -> impl IntoView {
                 Err(error) if is_link_problem(&error) => {
                     advice.set(link_advice(error.code()));
                     failure.set(Some(Failure::of(&error)));
+                    state.set(LinkState::Refused);
                 }
                 Err(error) if error.is_retryable() => {
                     state.set(LinkState::Unchecked(error.to_string()));
                 }
-                Err(error) => failure.set(Some(Failure::of(&error))),
+                // A suspended account, say: the alert says so, and there is
+                // nothing to fill in.
+                Err(error) => {
+                    failure.set(Some(Failure::of(&error)));
+                    state.set(LinkState::Refused);
+                }
             }
         });
     };
@@ -329,6 +337,7 @@ pub fn SetPasswordPage() -> impl IntoView {
                                     LinkState::Checking => {
                                         view! { <Loading label="Checking your link…" /> }.into_any()
                                     }
+                                    LinkState::Refused => ().into_any(),
                                     LinkState::Unchecked(message) => {
                                         view! {
                                             <div id="set-password-unchecked" class="banner banner-error" role="alert">

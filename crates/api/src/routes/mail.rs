@@ -71,8 +71,9 @@ pub async fn inspect_link(
 ///
 /// The same estimate (zxcvbn) decides whether `POST /auth/password` and
 /// `POST /auth/me/password` take it: `acceptable` says whether they would.
-/// With a set-password link's `token`, the account's name and email count
-/// against the password. Nothing is stored or logged.
+/// With a set-password link's `token`, that account's name and email count
+/// against the password; without one, a signed-in caller's own (as when they
+/// change their password). Nothing is stored or logged.
 #[utoipa::path(
     operation_id = "estimate_password_strength",
     tag = "auth",
@@ -87,12 +88,16 @@ pub async fn inspect_link(
 #[post("/auth/password/strength")]
 pub async fn password_strength(
     roster: web::Data<Roster>,
-    _ctx: Anonymous,
+    caller: Option<Authenticated>,
     body: Json<PasswordStrengthRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let strength =
-        roster_domain::auth::password_strength(&roster, &body.password, body.token.as_deref())
-            .await?;
+    let strength = roster_domain::auth::password_strength(
+        &roster,
+        &body.password,
+        body.token.as_deref(),
+        caller.as_ref().map(|c| &c.0),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(strength))
 }
 

@@ -284,7 +284,7 @@ fn MembersTable(
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || rows.get() key=|m| (m.user_id, m.role) let:member>
+                    <For each=move || rows.get() key=|m| m.user_id let:member>
                         <MemberRow team_id member editable on_role_changed on_remove />
                     </For>
                 </tbody>

@@ -215,7 +215,7 @@ fn ConfirmDelete(user: User, act: ActOn, close: Callback<()>) -> impl IntoView {
             {suspend_instead.map(|text| view! { <p class="hint">{text}</p> })}
             <form on:submit=move |ev| {
                 ev.prevent_default();
-                if matches.get() {
+                if matches.get() && !act.pending().get_untracked() {
                     act.dispatch_local((UserAction::Delete, user.clone()));
                 }
             }>
