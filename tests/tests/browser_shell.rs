@@ -145,7 +145,11 @@ async fn a_learner_is_told_what_is_not_for_them_and_unknown_places_are_not_found
 
     b.goto(&app.url("/no/such/page")).await;
     b.wait_css("#not-found").await;
-    assert_eq!(b.texts("#not-found-home").await, ["Go to your profile"]);
+    // A fresh page load: the way home follows once the session is restored.
+    b.wait_until("the not-found page leads to her profile", || async {
+        b.texts("#not-found-home").await == ["Go to your profile"]
+    })
+    .await;
 }
 
 #[tokio::test]
