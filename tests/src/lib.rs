@@ -216,8 +216,14 @@ struct Running {
 }
 
 /// A client that keeps cookies and does not follow redirects.
+///
+/// It lets an idle connection go after two seconds, well before the server's
+/// keep-alive (five) closes it: a request sent on a connection in the instant
+/// the server closes it fails with "incomplete message", which a test that
+/// spends a few seconds in a browser between two requests would otherwise hit.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -23,6 +23,7 @@ async fn browser(
     agent: &str,
 ) -> (reqwest::Client, String) {
     let browser = reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
         .cookie_store(true)
         .user_agent(agent)
         .build()
