@@ -45,6 +45,7 @@ fn Home() -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     let session = session::Session::provide();
+    components::notice::Carried::provide();
     api::Api::provide(session);
     session::restore_on_start();
 

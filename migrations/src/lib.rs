@@ -14,6 +14,7 @@ mod m20261201_000008_create_sessions_and_audit_events;
 mod m20261201_000009_create_jobs;
 mod m20261201_000010_create_idempotency_keys;
 mod m20261202_000011_fold_user_search;
+mod m20261203_000012_team_managers_are_managers;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_create_jobs::Migration),
             Box::new(m20261201_000010_create_idempotency_keys::Migration),
             Box::new(m20261202_000011_fold_user_search::Migration),
+            Box::new(m20261203_000012_team_managers_are_managers::Migration),
         ]
     }
 }

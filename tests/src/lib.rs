@@ -400,6 +400,25 @@ pub fn assert_estimate_near(estimate: u64, actual: f64, what: &str) {
 }
 
 impl TestApp {
+    /// Undoes the migration `name` and every one after it, then applies them
+    /// again: what a database written by the code before `name` goes through.
+    /// Only for migrations whose `down` keeps the data.
+    pub async fn redo_migrations_from(&self, name: &str) {
+        use roster_migrations::{Migrator, MigratorTrait};
+        let since = Migrator::migrations()
+            .iter()
+            .rev()
+            .position(|m| m.name() == name)
+            .unwrap_or_else(|| panic!("no migration {name}"))
+            + 1;
+        Migrator::down(&self.roster.db, Some(since as u32))
+            .await
+            .expect("migrations undone");
+        Migrator::up(&self.roster.db, None)
+            .await
+            .expect("migrations applied");
+    }
+
     /// Brings PostgreSQL's planner statistics of `table` up to date, as
     /// autovacuum does in production soon after a bulk load (a test cannot
     /// wait for it); SQLite's estimates need none.

@@ -133,6 +133,13 @@ async fn suspend_and_delete_sit_in_a_danger_zone_and_confirm_by_name() {
     .await;
     confirm.click().await.unwrap();
     b.wait_for_path("/users").await;
+    b.wait_until("the Users page says who was deleted", || async {
+        b.texts(".notice-region")
+            .await
+            .iter()
+            .any(|t| t.contains("Ada Lovelace was deleted."))
+    })
+    .await;
     let gone = app.get(&format!("/api/v1/users/{}", ada.id), &admin).await;
     assert_eq!(gone.status(), 404);
 }

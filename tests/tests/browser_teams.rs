@@ -408,3 +408,57 @@ async fn the_team_page_changes_a_members_role_and_removes_a_member() {
         .unwrap();
     assert!(teams.items.is_empty(), "{teams:?}");
 }
+
+#[tokio::test]
+async fn a_new_user_made_a_teams_manager_is_added_as_a_manager() {
+    let app = spawn_app().await;
+    let Some(b) = browser::open().await else {
+        return;
+    };
+    let admin = app.admin_token().await;
+    let res = app
+        .post_json("/api/v1/teams", &admin, &json!({ "name": "Sales" }))
+        .await;
+    assert_eq!(res.status(), 201);
+    b.sign_in(&app.address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    b.click("#add-user").await;
+    b.type_into("#new-first-name", "Grace").await;
+    b.type_into("#new-last-name", "Hopper").await;
+    b.type_into("#new-email", "grace@example.com").await;
+    let manager = b.wait_css("#new-role-manager").await;
+    assert_eq!(manager.attr("disabled").await.unwrap(), None);
+    b.click("#add-team-row").await;
+    b.wait_css("select.new-team option:not([value=''])").await;
+    b.wait_css("select.new-team")
+        .await
+        .select_by_label("Sales")
+        .await
+        .unwrap();
+    b.wait_css("select.new-team-role")
+        .await
+        .select_by_value("manager")
+        .await
+        .unwrap();
+    // The role follows the team row, and says why it cannot be unticked.
+    b.wait_until("Manager is ticked and locked", || async {
+        manager.prop("checked").await.unwrap().as_deref() == Some("true")
+            && manager.attr("disabled").await.unwrap().is_some()
+    })
+    .await;
+    let hint = b.texts("label[for='new-role-manager'] .hint").await;
+    assert_eq!(hint, ["A manager of a team below is a manager."]);
+    b.click("#create-user").await;
+    b.wait_until("the dialog closes", || async {
+        b.texts("#add-user-dialog").await.is_empty()
+    })
+    .await;
+
+    let list: roster_types::UserList = app
+        .get("/api/v1/users?q=grace", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.items.len(), 1);
+    assert_eq!(list.items[0].roles, [Role::Manager, Role::Learner]);
+}

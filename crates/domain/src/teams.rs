@@ -536,6 +536,20 @@ async fn record_member_added(
     .await
 }
 
+/// A new manager of a team holds the manager role from now on, on the record.
+async fn appointed_manager(
+    roster: &Roster,
+    db: &impl ConnectionTrait,
+    ctx: &Context,
+    user: &users::Model,
+    team_name: &str,
+) -> Result<()> {
+    if let Some(event) = crate::users::follow_team_manager(roster, db, user, team_name).await? {
+        audit::record(db, roster, ctx, event).await?;
+    }
+    Ok(())
+}
+
 /// The membership row itself, for a team known to exist.
 async fn insert_member(
     roster: &Roster,
@@ -600,6 +614,9 @@ async fn add_checked(
     let row = insert_member(roster, &txn, team_id, user_id, role).await?;
     let name = crate::users::full_name(&user);
     record_member_added(&txn, roster, ctx, &team, user_id, &name, role).await?;
+    if role == TeamRole::Manager {
+        appointed_manager(roster, &txn, ctx, &user, &team.name).await?;
+    }
     txn.commit().await?;
     tracing::info!(team.id = %team_id, user.id = %user_id, actor.id = %actor.user_id, "team member added");
     Ok((row, user, team))
@@ -756,6 +773,9 @@ async fn change_member_role(
     let mut row = current.into_active_model();
     row.role = Set(role.as_str().to_string());
     row.update(&txn).await?;
+    if role == TeamRole::Manager {
+        appointed_manager(roster, &txn, ctx, &user, &team.name).await?;
+    }
     if old_role != role {
         audit::record(
             &txn,

@@ -96,6 +96,65 @@ async fn replace_roles(db: &impl ConnectionTrait, user_id: Uuid, roles: &[Role])
     Ok(())
 }
 
+/// The names of the teams `user_id` manages (team role `manager`), by name.
+pub(crate) async fn managed_team_names(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Vec<String>> {
+    let mut names: Vec<String> = roster_entity::teams::Entity::find()
+        .filter(roster_entity::teams::Column::Id.in_subquery(access::managed_teams(user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    names.sort_by_key(|n| n.to_lowercase());
+    Ok(names)
+}
+
+/// A team's manager is a manager: "manager" is one thing, the global role,
+/// and the team role says which teams it covers. Appointing someone manager
+/// of a team grants them the role when they lack it, in the caller's
+/// transaction; the event that says so is answered for the caller's trail.
+pub(crate) async fn follow_team_manager(
+    roster: &Roster,
+    db: &impl ConnectionTrait,
+    user: &users::Model,
+    team_name: &str,
+) -> Result<Option<Event>> {
+    let old = roles_of(db, user.id).await?;
+    if old.contains(&Role::Manager) {
+        return Ok(None);
+    }
+    user_roles::ActiveModel {
+        user_id: Set(user.id),
+        role: Set(Role::Manager.as_str().to_string()),
+    }
+    .insert(db)
+    .await?;
+    // Roles are part of what an edit based on an older read would overwrite.
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::Version,
+            Expr::col(users::Column::Version).add(1),
+        )
+        .col_expr(users::Column::UpdatedAt, Expr::value(roster.now()))
+        .filter(users::Column::Id.eq(user.id))
+        .exec(db)
+        .await?;
+    let mut new = old.clone();
+    new.push(Role::Manager);
+    new.sort();
+    Ok(Some(
+        Event::success("user.updated")
+            .target(Target::user(user.id, full_name(user)))
+            .details(serde_json::json!({
+                "changes": { "roles": change(&old, &new) },
+                "because": format!("made manager of {team_name}"),
+            })),
+    ))
+}
+
 fn email_taken() -> Error {
     Error::Conflict {
         code: "email_taken",
@@ -389,6 +448,14 @@ async fn create_user(roster: &Roster, ctx: &Context, req: &CreateUserRequest) ->
     {
         return Err(email_taken());
     }
+    let mut valid = valid;
+    if valid.teams.iter().any(|t| t.role == TeamRole::Manager)
+        && !valid.roles.contains(&Role::Manager)
+    {
+        // A team's manager is a manager (see `follow_team_manager`).
+        valid.roles.push(Role::Manager);
+        valid.roles.sort();
+    }
     let teams = valid.teams.clone();
     let user = insert(roster, &txn, valid, UserStatus::Invited, None).await?;
     let mut trail = Trail::new(roster);
@@ -486,6 +553,22 @@ async fn update_user(
     let current = lock(&txn, id).await?;
     if expected_version.is_some_and(|v| v != current.version) {
         return Err(Error::PreconditionFailed);
+    }
+    if let Some(roles) = &changes.roles
+        && !roles.contains(&Role::Manager)
+    {
+        let managed = managed_team_names(&txn, id).await?;
+        if !managed.is_empty() {
+            return Err(Error::Conflict {
+                code: "manages_teams",
+                message: format!(
+                    "{} manages {}: make them a member there (or take them off) before taking the manager role away.",
+                    full_name(&current),
+                    managed.join(", ")
+                ),
+                field: Some("roles"),
+            });
+        }
     }
     if let Some(email) = &changes.email
         && *email != current.email

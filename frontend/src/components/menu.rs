@@ -101,7 +101,7 @@ fn place(menu: &Element, button_id: &str) {
 #[component]
 pub fn ActionsMenu(
     id: String,
-    label: String,
+    #[prop(into)] label: Signal<String>,
     items: Vec<MenuItem>,
     on_select: Callback<&'static str>,
     /// What the button shows; "Actions" when not given.
@@ -290,7 +290,7 @@ pub fn ActionsMenu(
                 aria-haspopup="menu"
                 aria-expanded=move || if open.get() { "true" } else { "false" }
                 aria-controls=menu_id.clone()
-                aria-label=label
+                aria-label=move || label.get()
                 on:click=move |_| open.update(|o| *o = !*o)
                 on:keydown=on_button_keydown
             >

@@ -203,7 +203,7 @@ fn SignedInFrame() -> impl IntoView {
                 <div class="account">
                     <ActionsMenu
                         id="user-menu".to_string()
-                        label=format!("Your account: {}", full_name())
+                        label=Signal::derive(move || format!("Your account: {}", full_name()))
                         items=account_items
                         on_select=on_account
                         button_class="button-quiet account-button"

@@ -114,7 +114,7 @@ fn TeamView(id: Uuid) -> impl IntoView {
         view! {
             <header class="page-header">
                 <div>
-                    <h1 id="team-heading">{show(|t| t.name.clone())}</h1>
+                    <h1 id="team-heading" tabindex="-1">{show(|t| t.name.clone())}</h1>
                     <p id="team-description" class="subtle">
                         {move || team.with(|t| t.as_ref().map(|t| if t.description.is_empty() { "No description.".to_string() } else { t.description.clone() }))}
                     </p>

@@ -46,9 +46,20 @@ fn assignments(rows: &[TeamRowState]) -> Vec<TeamAssignment> {
 fn role_hint(role: Role) -> &'static str {
     match role {
         Role::Admin => "Can do everything.",
-        Role::Manager => "Manages the members of their teams.",
+        Role::Manager => {
+            "Manages the members of the teams they manage: make them a team's manager below."
+        }
         Role::Learner => "Sees their own profile and learning.",
     }
+}
+
+/// The roles to send: a team's manager holds the manager role too.
+fn with_team_manager(mut roles: Vec<Role>, manages_a_team: bool) -> Vec<Role> {
+    if manages_a_team && !roles.contains(&Role::Manager) {
+        roles.push(Role::Manager);
+        roles.sort();
+    }
+    roles
 }
 
 /// Moves focus to the first field with an error, so it is read out and fixed.
@@ -97,6 +108,15 @@ pub fn AddUserDialog(on_close: Callback<()>, on_created: Callback<User>) -> impl
         None => {}
     });
 
+    // A team's manager is a manager: the role follows the team rows.
+    let manages_a_team = Memo::new(move |_| {
+        team_rows.with(|rows| {
+            assignments(rows)
+                .iter()
+                .any(|t| t.role == TeamRole::Manager)
+        })
+    });
+
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if create.pending().get_untracked() {
@@ -106,7 +126,7 @@ pub fn AddUserDialog(on_close: Callback<()>, on_created: Callback<User>) -> impl
             first_name: first_name.get_untracked(),
             last_name: last_name.get_untracked(),
             email: email.get_untracked(),
-            roles: roles.get_untracked(),
+            roles: with_team_manager(roles.get_untracked(), manages_a_team.get_untracked()),
             teams: team_rows.with_untracked(|rows| assignments(rows)),
         };
         form_error.set(None);
@@ -142,7 +162,11 @@ pub fn AddUserDialog(on_close: Callback<()>, on_created: Callback<User>) -> impl
                         id=id.clone()
                         name="role"
                         value=role.as_str()
-                        prop:checked=move || roles.with(|held| held.contains(&role))
+                        prop:checked=move || {
+                            roles.with(|held| held.contains(&role))
+                                || (role == Role::Manager && manages_a_team.get())
+                        }
+                        prop:disabled=move || role == Role::Manager && manages_a_team.get()
                         on:change=move |ev| {
                             let checked = event_target_checked(&ev);
                             roles
@@ -157,7 +181,15 @@ pub fn AddUserDialog(on_close: Callback<()>, on_created: Callback<User>) -> impl
                     />
                     <label for=id>
                         <span class="checkbox-label">{role.label()}</span>
-                        <span class="hint">{role_hint(role)}</span>
+                        <span class="hint">
+                            {move || {
+                                if role == Role::Manager && manages_a_team.get() {
+                                    "A manager of a team below is a manager."
+                                } else {
+                                    role_hint(role)
+                                }
+                            }}
+                        </span>
                     </label>
                 </div>
             }
@@ -407,6 +439,22 @@ fn show_server_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_team_manager_is_sent_as_a_manager() {
+        assert_eq!(
+            with_team_manager(vec![Role::Learner], true),
+            [Role::Manager, Role::Learner]
+        );
+        assert_eq!(
+            with_team_manager(vec![Role::Learner], false),
+            [Role::Learner]
+        );
+        assert_eq!(
+            with_team_manager(vec![Role::Manager], true),
+            [Role::Manager]
+        );
+    }
 
     #[test]
     fn only_rows_with_a_chosen_team_are_sent() {

@@ -231,7 +231,7 @@ fn tab_panel(
 ) -> AnyView {
     match tab {
         UserTab::Profile => view! { <ProfileTab current reload /> }.into_any(),
-        UserTab::Teams => view! { <UserTeamsTab user_id=id /> }.into_any(),
+        UserTab::Teams => view! { <UserTeamsTab user_id=id on_person_changed=reload /> }.into_any(),
         UserTab::History => view! { <HistoryTab user_id=id /> }.into_any(),
         UserTab::Enrollments => coming(
             "Courses this person is enrolled in on Thinkific will appear here once Thinkific is connected.",

@@ -133,7 +133,7 @@ fn UsersDirectory() -> impl IntoView {
     };
 
     let adding = RwSignal::new(false);
-    let notice = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(crate::components::notice::Carried::take());
     let action_error = RwSignal::new(None::<String>);
     let chosen = RwSignal::new(None::<(UserAction, User)>);
     let on_created = Callback::new(move |user: User| {
@@ -193,7 +193,7 @@ fn UsersDirectory() -> impl IntoView {
                     .get()
                     .map(|message| {
                         view! {
-                            <p id="users-action-error" class="banner banner-error" role="alert">
+                            <p id="users-action-error" class="banner banner-error" role="alert" tabindex="-1">
                                 {message}
                             </p>
                         }

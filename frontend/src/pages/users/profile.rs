@@ -177,7 +177,7 @@ pub fn ProfileTab(current: RwSignal<Option<TaggedUser>>, reload: Callback<()>) -
                         .get()
                         .map(|message| {
                             view! {
-                                <p id="status-error" class="banner banner-error" role="alert">
+                                <p id="status-error" class="banner banner-error" role="alert" tabindex="-1">
                                     {message}
                                 </p>
                             }
@@ -241,6 +241,12 @@ fn DeleteControl(
     Effect::new(move |_| match delete.value().get() {
         Some(Ok(())) => {
             confirming.set(false);
+            if let Some(user) = current.get_untracked().map(|(user, _)| user) {
+                crate::components::notice::Carried::leave(format!(
+                    "{} was deleted.",
+                    user.full_name
+                ));
+            }
             navigate(
                 &Page::Users.to_string(),
                 NavigateOptions {
@@ -505,7 +511,9 @@ fn ProfileForm(
                 <fieldset class="fieldset">
                     <legend>"Roles"</legend>
                     {role_checkboxes(roles)}
-                    <p class="hint">"Someone with no role becomes a learner."</p>
+                    <p class="hint">
+                        "Someone with no role becomes a learner. A manager manages the members of the teams where they are the team's manager (the Teams tab); making someone a team's manager makes them a manager."
+                    </p>
                 </fieldset>
             </Show>
             <div class="actions-row">

@@ -151,7 +151,12 @@ pub fn RowActionRunner(
                     std::time::Duration::from_millis(50),
                 );
             }
-            Err(failure) => error.set(Some(format!("{}: {failure}", action.label()))),
+            Err(failure) => {
+                error.set(Some(format!("{}: {failure}", action.label())));
+                // The menu or dialog that started it is gone: focus goes to
+                // what happened, not to the page's body.
+                set_timeout(|| focus("users-action-error"), std::time::Duration::ZERO);
+            }
         }
     });
 

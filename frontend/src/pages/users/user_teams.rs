@@ -47,7 +47,12 @@ pub fn role_options(
 
 /// The Teams tab of user `user_id`.
 #[component]
-pub fn UserTeamsTab(user_id: Uuid) -> impl IntoView {
+pub fn UserTeamsTab(
+    user_id: Uuid,
+    /// Called when a change may have changed the person too (a team's new
+    /// manager becomes a manager): their profile is read again.
+    on_person_changed: Callback<()>,
+) -> impl IntoView {
     let api = Api::expect();
     let session = crate::session::Session::expect();
     // A learner (or a manager on their own profile) sees their teams; changing
@@ -107,6 +112,9 @@ pub fn UserTeamsTab(user_id: Uuid) -> impl IntoView {
 
     let on_changed = Callback::new(move |result: Result<UserTeam, ApiError>| match result {
         Ok(team) => {
+            if team.role == TeamRole::Manager {
+                on_person_changed.run(());
+            }
             table_error.set(None);
             notice.set(Some(format!(
                 "Now {} of \u{201c}{}\u{201d}.",
@@ -192,7 +200,12 @@ pub fn UserTeamsTab(user_id: Uuid) -> impl IntoView {
             <Show when=move || editable>
                 <AddToTeam user_id memberships=rows all_teams=Signal::derive(move || {
                     all_teams.get().map(|r| r.map(|list| list.map(|l| l.items).unwrap_or_default()))
-                }) notice on_added=Callback::new(move |()| memberships.refetch()) />
+                }) notice on_added=Callback::new(move |joined: UserTeam| {
+                    if joined.role == TeamRole::Manager {
+                        on_person_changed.run(());
+                    }
+                    memberships.refetch();
+                }) />
             </Show>
             <Show when=move || removing.with(Option::is_some)>
                 <Dialog id="remove-team-dialog" title="Remove from team" on_close=Callback::new(move |()| removing.set(None))>
@@ -325,7 +338,7 @@ fn AddToTeam(
     memberships: Memo<Vec<UserTeam>>,
     #[prop(into)] all_teams: Signal<Option<Result<Vec<roster_types::Team>, ApiError>>>,
     notice: RwSignal<Option<String>>,
-    on_added: Callback<()>,
+    on_added: Callback<UserTeam>,
 ) -> impl IntoView {
     let api = Api::expect();
     let team = RwSignal::new(String::new());
@@ -340,7 +353,7 @@ fn AddToTeam(
             error.set(None);
             team.set(String::new());
             notice.set(Some(format!("Added to \u{201c}{}\u{201d}.", joined.name)));
-            on_added.run(());
+            on_added.run(joined);
         }
         Some(Err(failure)) => error.set(Some(match failure.code() {
             Some("already_member") => "This person is already in that team.".to_string(),
