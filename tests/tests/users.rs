@@ -768,3 +768,94 @@ async fn past_ten_thousand_people_the_total_is_an_estimate_and_pages_still_work(
     let beyond = list(&app, &admin, "per_page=100&page=200").await;
     assert!(beyond.items.is_empty());
 }
+
+#[tokio::test]
+async fn common_and_rare_roles_and_teams_filter_alike_past_ten_thousand_people() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let system = roster_domain::Context::system("test seed");
+    // One in 1,000 manages their team; one in 50,000 is an admin too.
+    roster_domain::seed::users_in_teams(&app.roster, &system, 10_500, 10, 2_500)
+        .await
+        .unwrap();
+    app.analyze("users").await;
+    app.analyze("user_roles").await;
+
+    // A common role is checked row by row along the order: the page is the
+    // everyone-page without those who lack it.
+    let everyone = list(&app, &admin, "sort=email&per_page=60").await;
+    let learners = list(&app, &admin, "role=learner&sort=email&per_page=50").await;
+    let expected: Vec<&str> = everyone
+        .items
+        .iter()
+        .filter(|u| u.roles.contains(&Role::Learner))
+        .map(|u| u.email.as_str())
+        .take(50)
+        .collect();
+    assert_eq!(emails(&learners), expected);
+    assert!(learners.page.total_is_estimate, "{:?}", learners.page);
+
+    // A rare one is read from its holders: people 1,000 to 10,000 (numbering
+    // goes on after the first admin) manage their teams, exactly ten, newest
+    // first.
+    let managers = list(&app, &admin, "role=manager&sort=-created_at").await;
+    assert_eq!(
+        (managers.page.total, managers.page.total_is_estimate),
+        (10, false)
+    );
+    assert!(
+        managers
+            .items
+            .iter()
+            .all(|u| u.roles.contains(&Role::Manager))
+    );
+    let created: Vec<_> = managers.items.iter().map(|u| u.created_at).collect();
+    let mut newest_first = created.clone();
+    newest_first.sort_by(|a, b| b.cmp(a));
+    assert_eq!(created, newest_first);
+
+    // A team, with status and role on top, finds its members and no one else.
+    let teams: roster_types::TeamList = app
+        .get("/api/v1/teams?q=seed%20team&per_page=2", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Team 0 holds people 0, 10, 20, ..., all invited (one in five is).
+    let team = &teams.items[1];
+    let members: roster_types::TeamMemberList = app
+        .get(&format!("/api/v1/teams/{}/members", team.id), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut wanted: Vec<String> = members
+        .items
+        .iter()
+        .filter(|m| m.status == UserStatus::Active)
+        .map(|m| m.email.clone())
+        .collect();
+    wanted.sort();
+    let mut found = Vec::new();
+    for page in 1.. {
+        let got = list(
+            &app,
+            &admin,
+            &format!(
+                "team_id={}&status=active&role=learner&sort=email&per_page=100&page={page}",
+                team.id
+            ),
+        )
+        .await;
+        if got.items.is_empty() {
+            break;
+        }
+        found.extend(got.items.iter().map(|u| u.email.clone()));
+    }
+    let pages = found.len();
+    found.sort();
+    found.dedup();
+    assert_eq!(found.len(), pages, "no one on two pages");
+    assert_eq!(found, wanted);
+    assert!(found.len() > 700, "a tenth of the people: {}", found.len());
+}

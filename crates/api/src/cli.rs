@@ -45,6 +45,9 @@ enum Command {
         /// How many users to insert.
         #[arg(long)]
         users: u64,
+        /// Spread them over this many new teams (one in 1,000 manages theirs).
+        #[arg(long, default_value_t = 0)]
+        teams: u64,
     },
 }
 
@@ -132,14 +135,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("{} is an admin and can sign in.", user.email);
             Ok(())
         }
-        Command::Seed { users } => {
+        Command::Seed { users, teams } => {
             let db = open_database(&config).await?;
             let roster = roster_for(&config, db, Arc::new(SystemClock))?;
             let started = std::time::Instant::now();
-            let n = roster_domain::seed::users(
+            let n = roster_domain::seed::users_in_teams(
                 &roster,
                 &roster_domain::Context::system("seed"),
                 users,
+                teams,
                 2_000,
             )
             .await?;

@@ -9,10 +9,10 @@ use roster_types::{
     CreateUserRequest, Role, TeamRole, UpdateUserRequest, User, UserColumn, UserList,
     UserListQuery, UserStatus,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect, Select,
+    IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 use uuid::Uuid;
 
@@ -224,24 +224,77 @@ fn matching(
     select
 }
 
-fn filtered(backend: DbBackend, query: &UserListQuery) -> Select<users::Entity> {
+/// Roles held by at most this many people are looked up first and matched by
+/// id; more common ones are checked row by row along the sort's index.
+const RARE_ROLE: u64 = 5_000;
+
+/// People who hold `role`. A common role (a learner is nearly everyone) is
+/// best checked on each row read in the page's order: the first page is found
+/// after a few dozen rows. A rare one (a handful of admins) the other way
+/// round: its holders are read from the role index and their rows looked up.
+/// SQLite cannot tell the two apart (for `IN (SELECT ...)` it builds the whole
+/// list first: 800,000 learners at a million people), so the holders are
+/// counted first, at most [`RARE_ROLE`] + 1 of them along the role index.
+async fn holding(db: &impl ConnectionTrait, role: Role) -> Result<SimpleExpr> {
+    let holders = Query::select()
+        .column(user_roles::Column::UserId)
+        .from(user_roles::Entity)
+        .and_where(user_roles::Column::Role.eq(role.as_str()))
+        .to_owned();
+    let found: Vec<Uuid> = user_roles::Entity::find()
+        .select_only()
+        .column(user_roles::Column::UserId)
+        .filter(user_roles::Column::Role.eq(role.as_str()))
+        .limit(RARE_ROLE + 1)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let few = found.len() as u64 <= RARE_ROLE;
+    if few {
+        // Not as a list of ids: a statement with a thousand parameters took
+        // 50 ms to send (the database answered it in 3).
+        return Ok(users::Column::Id.in_subquery(holders));
+    }
+    Ok(Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(user_roles::Entity)
+            .and_where(
+                Expr::col((user_roles::Entity, user_roles::Column::UserId))
+                    .equals((users::Entity, users::Column::Id)),
+            )
+            .and_where(user_roles::Column::Role.eq(role.as_str()))
+            .to_owned(),
+    ))
+}
+
+/// The people `query` asks for. `walking`: for a page read along the order's
+/// index (other than the creation time's, which the status index gives as
+/// well), where SQLite must not answer a common status from the status index
+/// instead (and then sort 800,000 active people).
+async fn filtered(
+    db: &impl ConnectionTrait,
+    query: &UserListQuery,
+    walking: bool,
+) -> Result<Select<users::Entity>> {
+    let backend = db.get_database_backend();
     let mut select = users::Entity::find();
     if let Some(q) = &query.q {
         select = matching(backend, select, q);
     }
     if let Some(status) = query.status {
-        select = select.filter(users::Column::Status.eq(status.as_str()));
+        select = if walking && backend == DbBackend::Sqlite {
+            // Unary `+` keeps SQLite from using an index for the term.
+            select.filter(Expr::cust_with_values(
+                "+\"users\".\"status\" = ?",
+                [status.as_str()],
+            ))
+        } else {
+            select.filter(users::Column::Status.eq(status.as_str()))
+        };
     }
     if let Some(role) = query.role {
-        select = select.filter(
-            users::Column::Id.in_subquery(
-                Query::select()
-                    .column(user_roles::Column::UserId)
-                    .from(user_roles::Entity)
-                    .and_where(user_roles::Column::Role.eq(role.as_str()))
-                    .to_owned(),
-            ),
-        );
+        select = select.filter(holding(db, role).await?);
     }
     if let Some(team_id) = query.team_id {
         select = select.filter(
@@ -260,7 +313,7 @@ fn filtered(backend: DbBackend, query: &UserListQuery) -> Select<users::Entity> 
     if let Some(to) = query.created_to {
         select = select.filter(users::Column::CreatedAt.lt(to));
     }
-    select
+    Ok(select)
 }
 
 /// `GET /users`: one page of the Users table.
@@ -300,30 +353,71 @@ async fn list_users(roster: &Roster, ctx: &Context, query: &UserListQuery) -> Re
         Order::Asc
     };
 
-    let mut select = filtered(roster.db.get_database_backend(), query);
-    if let Some(scope) = scope {
-        select = select.filter(users::Column::Id.in_subquery(scope));
+    let mut select = filtered(&roster.db, query, false).await?;
+    if let Some(scope) = &scope {
+        select = select.filter(users::Column::Id.in_subquery(scope.clone()));
     }
     let total = crate::counting::total(&roster.db, select.clone()).await?;
 
-    let select = match sort.column() {
-        UserColumn::Name => select.order_by(users::Column::NameKey, order.clone()),
-        UserColumn::Email => select.order_by(users::Column::Email, order.clone()),
-        UserColumn::CreatedAt => select.order_by(users::Column::CreatedAt, order.clone()),
-        // Users without a Thinkific account come last in both directions.
-        UserColumn::ThinkificId => select
-            .order_by(
-                Expr::col((users::Entity, users::Column::ThinkificUserId)).is_null(),
-                Order::Asc,
-            )
-            .order_by(users::Column::ThinkificUserId, order.clone()),
+    // The page's ids first, then their rows: the rows a deep page skips are
+    // never fetched, only index entries.
+    let column = sort.column();
+    // What the page's rows are looked up by: the email for the email order,
+    // whose index holds no id (a million-row walk fetching each id from its
+    // row took 1.4 s), else the id.
+    let key = match column {
+        UserColumn::Email => users::Column::Email,
+        _ => users::Column::Id,
     };
-    let rows = select
-        .order_by(users::Column::Id, order)
-        .offset(paging.offset())
-        .limit(paging.limit())
-        .all(&roster.db)
-        .await?;
+    let narrowed = query.q.is_some()
+        || query.status.is_some()
+        || query.role.is_some()
+        || query.team_id.is_some()
+        || query.created_from.is_some()
+        || query.created_to.is_some()
+        || !actor.is_admin();
+    let mut ids = if narrowed && total.count <= FILTER_FIRST {
+        // Few matches: all of them, found by the filters' indexes (trigrams,
+        // a team, a rare role), then sorted. Walking the sort's index instead
+        // may pass most of the table before it meets them: everyone named
+        // "Grace Hopper" sits together in email order, a third of the way in.
+        // A subquery with a limit of its own keeps both planners from merging
+        // the two steps back.
+        let mut matches = select.select_only().column(users::Column::Id);
+        for c in sort_columns(column) {
+            matches = matches.column(*c);
+        }
+        let mut matches = matches.into_query();
+        // A limit that never binds (SQLite takes no OFFSET without one).
+        matches.limit(i64::MAX.unsigned_abs());
+        let drawn = Alias::new("matches");
+        let mut ids = Query::select()
+            .column((drawn.clone(), key))
+            .from_subquery(matches, drawn.clone())
+            .to_owned();
+        for (term, order) in order_terms(drawn, column, order.clone()) {
+            ids.order_by_expr(term, order);
+        }
+        ids
+    } else {
+        // Everyone, or many: the sort's index meets enough of them at once.
+        // The status index gives the newest-first order too.
+        let mut select = filtered(&roster.db, query, column != UserColumn::CreatedAt).await?;
+        if let Some(scope) = scope {
+            select = select.filter(users::Column::Id.in_subquery(scope));
+        }
+        let mut ids = select.select_only().column(key).into_query();
+        for (term, order) in order_terms(Alias::new("users"), column, order.clone()) {
+            ids.order_by_expr(term, order);
+        }
+        ids
+    };
+    let ids = ids.offset(paging.offset()).limit(paging.limit()).to_owned();
+    let mut rows = users::Entity::find().filter(key.in_subquery(ids));
+    for (term, order) in order_terms(Alias::new("users"), column, order) {
+        rows = rows.order_by(term, order);
+    }
+    let rows = rows.all(&roster.db).await?;
 
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut roles = roles_of_many(&roster.db, &ids).await?;
@@ -335,6 +429,45 @@ async fn list_users(roster: &Roster, ctx: &Context, query: &UserListQuery) -> Re
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(paging.page_of(items, total))
+}
+
+/// Up to this many matches (counted or estimated), a page is drawn from all of
+/// them; beyond, along the sort's index.
+const FILTER_FIRST: u64 = 50_000;
+
+/// The columns the order of `column` reads, besides the id.
+fn sort_columns(column: UserColumn) -> &'static [users::Column] {
+    match column {
+        UserColumn::Name => &[users::Column::NameKey],
+        UserColumn::Email => &[users::Column::Email],
+        UserColumn::CreatedAt => &[users::Column::CreatedAt],
+        UserColumn::ThinkificId => &[users::Column::ThinkificUserId],
+    }
+}
+
+/// The terms of the Users table's order by `column`, on `table` (the users
+/// table, or matches drawn from it), ties broken by id. Each order has an
+/// index that gives it.
+fn order_terms(table: Alias, column: UserColumn, order: Order) -> Vec<(SimpleExpr, Order)> {
+    let col = |c: users::Column| Expr::col((table.clone(), c));
+    match column {
+        UserColumn::Name => vec![
+            (col(users::Column::NameKey), order.clone()),
+            (col(users::Column::Id), order),
+        ],
+        // Emails are unique: no tie to break.
+        UserColumn::Email => vec![(col(users::Column::Email), order)],
+        UserColumn::CreatedAt => vec![
+            (col(users::Column::CreatedAt), order.clone()),
+            (col(users::Column::Id), order),
+        ],
+        // Users without a Thinkific account come last in both directions.
+        UserColumn::ThinkificId => vec![
+            (col(users::Column::ThinkificUserId).is_null(), Order::Asc),
+            (col(users::Column::ThinkificUserId), order.clone()),
+            (col(users::Column::Id), order),
+        ],
+    }
 }
 
 /// Reads a user inside a write transaction and, on PostgreSQL, locks the row
