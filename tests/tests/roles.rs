@@ -241,3 +241,39 @@ async fn team_managers_stored_without_the_role_get_it_from_the_migration() {
     );
     assert_eq!(app.get("/api/v1/users", &ada_token).await.status(), 200);
 }
+
+#[tokio::test]
+async fn two_appointments_at_once_both_succeed_and_grant_the_role_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mut teams = Vec::new();
+    for name in ["Sales", "Support", "Research", "Legal"] {
+        teams.push(team(&app, &admin, name).await);
+    }
+    let grace = app
+        .create_user(&admin, "Grace", "Hopper", "grace@example.com", &[])
+        .await;
+    let path = format!("/api/v1/users/{}/teams", grace.id);
+    let bodies: Vec<_> = teams
+        .iter()
+        .map(|t| json!({"team_id": t.id, "role": "manager"}))
+        .collect();
+    let statuses =
+        futures::future::join_all(bodies.iter().map(|b| app.post_json(&path, &admin, b)))
+            .await
+            .into_iter()
+            .map(|r| r.status().as_u16())
+            .collect::<Vec<_>>();
+    assert_eq!(statuses, [201, 201, 201, 201]);
+    assert_eq!(
+        user(&app, &admin, grace.id).await.roles,
+        [Role::Manager, Role::Learner]
+    );
+    let events = app
+        .audit(
+            &admin,
+            &format!("action=user.updated&target_id={}", grace.id),
+        )
+        .await;
+    assert_eq!(events.items.len(), 1, "the role was granted once");
+}

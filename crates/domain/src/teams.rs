@@ -607,10 +607,10 @@ async fn add_checked(
         check_membership_change(&txn, actor, team_id, user_id, Some(role), None).await?;
     }
     let team = find(&txn, team_id).await?;
-    let user = users::Entity::find_by_id(user_id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
+    // The person first (their row locked on PostgreSQL): the membership's
+    // foreign key takes a weaker lock on it, and two appointments that both
+    // held that one before asking for this one would wait on each other.
+    let user = crate::users::lock(&txn, user_id).await?;
     let row = insert_member(roster, &txn, team_id, user_id, role).await?;
     let name = crate::users::full_name(&user);
     record_member_added(&txn, roster, ctx, &team, user_id, &name, role).await?;
@@ -768,6 +768,10 @@ async fn change_member_role(
     )
     .await?;
     let team = find(&txn, team_id).await?;
+    if role == TeamRole::Manager {
+        // Before the membership changes (see `add_checked`).
+        crate::users::lock(&txn, user_id).await?;
+    }
     let added_at = current.added_at;
     let old_role = role_of(&current.role)?;
     let mut row = current.into_active_model();

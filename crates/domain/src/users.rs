@@ -122,7 +122,12 @@ pub(crate) async fn follow_team_manager(
     user: &users::Model,
     team_name: &str,
 ) -> Result<Option<Event>> {
-    let old = roles_of(db, user.id).await?;
+    // After an edit of the person's roles that is under way (it holds this
+    // lock, and its check saw no team to manage yet), and before another
+    // appointment of them: each sees what the other wrote.
+    lock(db, user.id).await?;
+    let mut old = roles_of(db, user.id).await?;
+    old.sort();
     if old.contains(&Role::Manager) {
         return Ok(None);
     }

@@ -55,6 +55,10 @@ fn role_hint(role: Role) -> &'static str {
 
 /// The roles to send: a team's manager holds the manager role too.
 fn with_team_manager(mut roles: Vec<Role>, manages_a_team: bool) -> Vec<Role> {
+    if roles.is_empty() {
+        // As the server reads no role: a learner.
+        roles.push(Role::Learner);
+    }
     if manages_a_team && !roles.contains(&Role::Manager) {
         roles.push(Role::Manager);
         roles.sort();

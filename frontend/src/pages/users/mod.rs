@@ -133,7 +133,14 @@ fn UsersDirectory() -> impl IntoView {
     };
 
     let adding = RwSignal::new(false);
-    let notice = RwSignal::new(crate::components::notice::Carried::take());
+    let notice = RwSignal::new(None::<String>);
+    // Told once the live region is in the page, so that it is announced.
+    if let Some(carried) = crate::components::notice::Carried::take() {
+        set_timeout(
+            move || _ = notice.try_set(Some(carried)),
+            std::time::Duration::ZERO,
+        );
+    }
     let action_error = RwSignal::new(None::<String>);
     let chosen = RwSignal::new(None::<(UserAction, User)>);
     let on_created = Callback::new(move |user: User| {

@@ -258,7 +258,7 @@ fn DeleteControl(
         Some(Err(error)) => {
             confirming.set(false);
             status_error.set(Some(error.to_string()));
-            focus("status-error");
+            set_timeout(|| focus("status-error"), std::time::Duration::ZERO);
         }
         None => {}
     });
