@@ -373,6 +373,25 @@ impl TestApp {
         res.json().await.expect("user body")
     }
 
+    /// `POST /users/{user_id}/teams` as `token`: puts the person in a team with
+    /// `role` (`member` or `manager`); answers the status.
+    pub async fn join_team(
+        &self,
+        token: &str,
+        team_id: uuid::Uuid,
+        user_id: uuid::Uuid,
+        role: &str,
+    ) -> u16 {
+        self.post_json(
+            &format!("/api/v1/users/{user_id}/teams"),
+            token,
+            &serde_json::json!({"team_id": team_id, "role": role}),
+        )
+        .await
+        .status()
+        .as_u16()
+    }
+
     /// Creates a user who can sign in, and returns them with an access token.
     pub async fn user_with_password(&self, roles: &[Role], email: &str) -> (User, String) {
         let admin = self.admin_token().await;

@@ -31,14 +31,7 @@ async fn team(app: &TestApp, token: &str, name: &str) -> Team {
 }
 
 async fn join(app: &TestApp, token: &str, team: &Team, user: &User, role: &str) -> u16 {
-    app.post_json(
-        &format!("/api/v1/users/{}/teams", user.id),
-        token,
-        &json!({"team_id": team.id, "role": role}),
-    )
-    .await
-    .status()
-    .as_u16()
+    app.join_team(token, team.id, user.id, role).await
 }
 
 async fn world() -> World {

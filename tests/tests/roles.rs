@@ -85,14 +85,10 @@ async fn a_member_promoted_to_manager_and_a_new_user_added_as_manager_are_manage
     let grace = app
         .create_user(&admin, "Grace", "Hopper", "grace@example.com", &[])
         .await;
-    let res = app
-        .post_json(
-            &format!("/api/v1/users/{}/teams", grace.id),
-            &admin,
-            &json!({"team_id": sales.id, "role": "member"}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
+    assert_eq!(
+        app.join_team(&admin, sales.id, grace.id, "member").await,
+        201
+    );
     assert_eq!(user(&app, &admin, grace.id).await.roles, [Role::Learner]);
     let res = app
         .patch_json(
@@ -136,14 +132,7 @@ async fn the_manager_role_stays_while_they_manage_a_team() {
         .create_user(&admin, "Grace", "Hopper", "grace@example.com", &[])
         .await;
     for t in [&sales, &support] {
-        let res = app
-            .post_json(
-                &format!("/api/v1/users/{}/teams", grace.id),
-                &admin,
-                &json!({"team_id": t.id, "role": "manager"}),
-            )
-            .await;
-        assert_eq!(res.status(), 201);
+        assert_eq!(app.join_team(&admin, t.id, grace.id, "manager").await, 201);
     }
     let path = format!("/api/v1/users/{}", grace.id);
     let res = app
@@ -214,14 +203,10 @@ async fn team_managers_stored_without_the_role_get_it_from_the_migration() {
     let (ada, ada_token) = app
         .user_with_password(&[Role::Learner], "ada@example.com")
         .await;
-    let res = app
-        .post_json(
-            &format!("/api/v1/users/{}/teams", ada.id),
-            &admin,
-            &json!({"team_id": sales.id, "role": "manager"}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
+    assert_eq!(
+        app.join_team(&admin, sales.id, ada.id, "manager").await,
+        201
+    );
     // What the code before the rule could leave: a team manager who is a learner.
     user_roles::Entity::delete_many()
         .filter(user_roles::Column::UserId.eq(ada.id))
