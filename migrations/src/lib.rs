@@ -16,6 +16,7 @@ mod m20261201_000010_create_idempotency_keys;
 mod m20261202_000011_fold_user_search;
 mod m20261203_000012_team_managers_are_managers;
 mod m20261203_000013_index_users_list_orders;
+mod m20261203_000014_search_index_by_rowid;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_fold_user_search::Migration),
             Box::new(m20261203_000012_team_managers_are_managers::Migration),
             Box::new(m20261203_000013_index_users_list_orders::Migration),
+            Box::new(m20261203_000014_search_index_by_rowid::Migration),
         ]
     }
 }

@@ -209,14 +209,15 @@ fn matching(
         .partition(|w| backend == DbBackend::Sqlite && w.chars().count() >= TRIGRAM);
     if !indexed.is_empty() {
         // Quoted FTS5 strings, one per word, all required; on a trigram table
-        // each matches as a substring.
+        // each matches as a substring. The index's rowids are the people's
+        // (migration 14): a match is found without reading anything back.
         let phrases = indexed
             .iter()
             .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
             .collect::<Vec<_>>()
             .join(" ");
         select = select.filter(Expr::cust_with_values(
-            "users.id IN (SELECT user_id FROM users_search WHERE users_search MATCH ?)",
+            "\"users\".rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)",
             [phrases],
         ));
     }
