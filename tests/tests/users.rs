@@ -319,8 +319,14 @@ async fn the_search_index_follows_creation_edits_and_deletion_and_holds_people_s
     assert_eq!(res.status(), 200);
     assert!(found(&app, &token, "hopper").await.is_empty());
     assert_eq!(found(&app, &token, "grace murray").await, ["Grace Murray"]);
-    app.create_user(&token, "Ada", "Byron", "byron@example.com", &[Role::Learner])
-        .await;
+    app.create_user(
+        &token,
+        "Ada",
+        "Byron",
+        "byron@example.com",
+        &[Role::Learner],
+    )
+    .await;
     assert_eq!(found(&app, &token, "byron").await, ["Ada Byron"]);
 
     if !app.db.is_postgres() {
@@ -906,4 +912,134 @@ async fn common_and_rare_roles_and_teams_filter_alike_past_ten_thousand_people()
     assert_eq!(found.len(), pages, "no one on two pages");
     assert_eq!(found, wanted);
     assert!(found.len() > 700, "a tenth of the people: {}", found.len());
+}
+
+/// The Users list finds a page in more than one way (all matches drawn and
+/// sorted, or read along the sort's index; a role's holders looked up first or
+/// each row checked), choosing by how many match. Whichever way it takes, the
+/// page must be the same: every filter, alone and together, in every order,
+/// deep pages included, is asked of each way and the answers compared.
+#[tokio::test]
+async fn every_way_of_finding_a_users_page_gives_the_same_page() {
+    use roster_domain::users::{ListTuning, list};
+    use roster_domain::{Actor, Context, RequestInfo};
+    use roster_types::UserListQuery;
+
+    let app = spawn_app().await;
+    let system = Context::system("test seed");
+    // 2,100 people over 7 teams: people 1,000 and 2,000 manage team 6 and 5.
+    roster_domain::seed::users_in_teams(&app.roster, &system, 2_100, 7, 700)
+        .await
+        .unwrap();
+    app.analyze("users").await;
+    let admin_id = user_rows::Entity::find()
+        .filter(user_rows::Column::Email.eq(ADMIN_EMAIL))
+        .one(&app.roster.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let manager = user_rows::Entity::find()
+        .filter(user_rows::Column::Email.like("%.1000.%"))
+        .one(&app.roster.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let as_user = |user_id, roles: Vec<Role>| {
+        Context::user(
+            Actor {
+                user_id,
+                name: "tester".into(),
+                roles,
+                impersonator: None,
+            },
+            None,
+            RequestInfo::new(None, None, None),
+        )
+    };
+    let callers = [
+        as_user(admin_id, vec![Role::Admin]),
+        as_user(manager.id, vec![Role::Learner, Role::Manager]),
+    ];
+    let teams: roster_types::TeamList = app
+        .get("/api/v1/teams?q=seed%20team", &app.admin_token().await)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let team = teams.items[2].id.to_string();
+    let created = list(
+        &app.roster,
+        &callers[0],
+        &serde_json::from_value(json!({"page": 4, "per_page": 200})).unwrap(),
+    )
+    .await
+    .unwrap()
+    .items[100]
+        .created_at
+        .to_rfc3339();
+
+    let filters = [
+        json!({}),
+        json!({"q": "lovelace"}),
+        json!({"q": "ada ace"}),
+        json!({"q": "jo"}),
+        json!({"status": "invited"}),
+        json!({"role": "learner"}),
+        json!({"role": "manager"}),
+        json!({"team_id": team}),
+        json!({"created_to": created}),
+        json!({"q": "ha", "status": "active", "role": "learner", "team_id": team}),
+        json!({"q": "hopper", "created_from": created, "status": "invited"}),
+    ];
+    let ways = [
+        ListTuning::default(),
+        // Always along the sort's index, each role row by row.
+        ListTuning {
+            filter_first: 0,
+            rare_role: 0,
+        },
+        // Always drawn whole, each role from its holders.
+        ListTuning {
+            filter_first: u64::MAX,
+            rare_role: u64::MAX,
+        },
+    ];
+    let rosters = ways.map(|t| app.roster.clone().with_list_tuning(t));
+    let mut compared = 0;
+    for caller in &callers {
+        for filter in &filters {
+            for sort in [
+                "name",
+                "-name",
+                "email",
+                "-email",
+                "created_at",
+                "-created_at",
+                "thinkific_id",
+                "-thinkific_id",
+            ] {
+                for page in [1, 4] {
+                    let mut query = filter.clone();
+                    query["sort"] = json!(sort);
+                    query["page"] = json!(page);
+                    query["per_page"] = json!(40);
+                    let query: UserListQuery = serde_json::from_value(query).unwrap();
+                    let mut answers = Vec::new();
+                    for roster in &rosters {
+                        let got = list(roster, caller, &query).await.unwrap();
+                        let ids: Vec<_> = got.items.iter().map(|u| u.id).collect();
+                        answers.push((got.page.total, got.page.total_is_estimate, ids));
+                    }
+                    assert!(
+                        answers.iter().all(|a| *a == answers[0]),
+                        "{query:?} found differently: {answers:?}"
+                    );
+                    compared += usize::from(!answers[0].2.is_empty());
+                }
+            }
+        }
+    }
+    // Most questions find someone; the comparisons are not of empty pages.
+    assert!(compared > 200, "only {compared} pages held anyone");
 }

@@ -59,6 +59,16 @@ impl Total {
             share: None,
         }
     }
+
+    /// An estimate of more than [`EXACT_UP_TO`] (counted before estimating),
+    /// rounded so that nobody takes it for exact.
+    pub(crate) fn estimated(estimate: u64, share: Option<f64>) -> Self {
+        Self {
+            count: round_estimate(estimate).max(ESTIMATE_AT_LEAST),
+            is_estimate: true,
+            share,
+        }
+    }
 }
 
 #[derive(FromQueryResult)]
@@ -97,11 +107,7 @@ pub(crate) async fn total<E: EntityTrait>(
             (estimate, Some(share))
         }
     };
-    Ok(Total {
-        count: round_estimate(estimate).max(ESTIMATE_AT_LEAST),
-        is_estimate: true,
-        share,
-    })
+    Ok(Total::estimated(estimate, share))
 }
 
 /// `SELECT COUNT(*)` over the rows of `inner`.

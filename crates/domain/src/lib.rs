@@ -80,6 +80,8 @@ pub struct Roster {
     pub(crate) hasher: password::Hasher,
     /// Off only in the benchmark that measures what the trail costs.
     pub(crate) audit_trail: bool,
+    /// Which way the Users list finds a page (tests move it).
+    pub(crate) list_tuning: users::ListTuning,
 }
 
 impl Roster {
@@ -97,7 +99,17 @@ impl Roster {
             mail: Arc::new(mail),
             hasher,
             audit_trail: true,
+            list_tuning: users::ListTuning::default(),
         }
+    }
+
+    /// The same roster choosing its Users list pages by other thresholds:
+    /// for tests checking that every way of finding a page gives the same one.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn with_list_tuning(mut self, tuning: users::ListTuning) -> Self {
+        self.list_tuning = tuning;
+        self
     }
 
     /// The same roster writing no audit events: the baseline of the benchmark
