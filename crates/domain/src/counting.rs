@@ -36,10 +36,17 @@ pub(crate) const EXACT_UP_TO: u64 = 10_000;
 /// The least an estimate says: above [`EXACT_UP_TO`] once rounded.
 const ESTIMATE_AT_LEAST: u64 = 10_100;
 
-/// How many rowids the SQLite estimate looks up. One standard deviation of its
-/// relative error is `sqrt((1 - share) / (SAMPLE * share))`: 5% for a filter
-/// that matches one row in ten, 1.6% for one in two.
+/// How many rowids the SQLite estimate looks up at most. One standard
+/// deviation of its relative error is `sqrt((1 - share) / hits)`, `hits`
+/// being how many sampled rows match: 5% for 400 of them.
 const SAMPLE: u64 = 4_000;
+
+/// The estimate looks up this many rowids first, and the rest of [`SAMPLE`]
+/// only when fewer than [`ENOUGH_HITS`] of them matched: a common filter (most
+/// lists: everyone, a status, a common role) is estimated within 5% from a
+/// quarter of the lookups, each a random read of the table.
+const FIRST_SAMPLE: u64 = 1_000;
+const ENOUGH_HITS: u64 = 400;
 
 /// A list's total.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -176,20 +183,47 @@ async fn sampled_estimate(
     }
 
     // The same query on the same rows draws the same sample.
-    let mut stmt = DbBackend::Sqlite.build(rows);
+    let stmt = DbBackend::Sqlite.build(rows);
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     stmt.sql.hash(&mut hasher);
     format!("{:?}", stmt.values).hash(&mut hasher);
     (low, high).hash(&mut hasher);
     let mut rng = rand::rngs::StdRng::seed_from_u64(hasher.finish());
 
-    // Distinct rowids (`IN` would look a repeated one up once).
+    // Distinct rowids (`IN` would look a repeated one up once), drawn in two
+    // rounds: the second only if the first found too few matches to trust.
     let size = SAMPLE.min(width);
-    let mut sample = std::collections::BTreeSet::new();
-    while (sample.len() as u64) < size {
-        sample.insert(rng.random_range(low..=high));
+    let mut drawn = std::collections::BTreeSet::new();
+    let mut hits = 0;
+    for round in [FIRST_SAMPLE.min(size), size] {
+        let mut sample = Vec::new();
+        while (drawn.len() as u64) < round {
+            let rowid = rng.random_range(low..=high);
+            if drawn.insert(rowid) {
+                sample.push(rowid);
+            }
+        }
+        if !sample.is_empty() {
+            hits += hits_among(db, rows, table, &sample).await?;
+        }
+        if hits >= ENOUGH_HITS {
+            break;
+        }
     }
-    let list = sample
+    let looked_up = drawn.len().max(1) as u64;
+    #[allow(clippy::cast_precision_loss)]
+    let share = hits as f64 / looked_up as f64;
+    Ok((width.saturating_mul(hits) / looked_up, share))
+}
+
+/// How many of `rowids` are rows of `table` that `rows` returns.
+async fn hits_among(
+    db: &impl ConnectionTrait,
+    rows: &SelectStatement,
+    table: &str,
+    rowids: &[i64],
+) -> Result<u64> {
+    let list = rowids
         .iter()
         .map(i64::to_string)
         .collect::<Vec<_>>()
@@ -200,7 +234,7 @@ async fn sampled_estimate(
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
         .from_subquery(sampled, Alias::new("matching"))
         .to_owned();
-    stmt = DbBackend::Sqlite.build(&outer);
+    let mut stmt = DbBackend::Sqlite.build(&outer);
     // Left to itself, SQLite may walk a filter's index (all its matches) and
     // test each against the sample; `NOT INDEXED` keeps it to the sampled
     // rowids, which it still looks up directly. The list queries select from
@@ -212,10 +246,7 @@ async fn sampled_estimate(
             .replacen(&from, &format!("FROM \"{table}\" NOT INDEXED WHERE"), 1);
     }
     let counted = Counted::find_by_statement(stmt).one(db).await?;
-    let hits = counted.map_or(0, |c| u64::try_from(c.n).unwrap_or(0));
-    #[allow(clippy::cast_precision_loss)]
-    let share = hits as f64 / size as f64;
-    Ok((width.saturating_mul(hits) / size, share))
+    Ok(counted.map_or(0, |c| u64::try_from(c.n).unwrap_or(0)))
 }
 
 /// `n` to three significant digits: 812,345 is 812,000.

@@ -378,17 +378,17 @@ async fn holding(db: &impl ConnectionTrait, role: Role, rare: u64) -> Result<Sim
     ))
 }
 
-/// The people `query` asks for. `walking`: for a page read along the order's
-/// index (other than the creation time's, which the status index gives as
-/// well), where SQLite must not answer a common status from the status index
-/// instead (and then sort 800,000 active people).
-async fn filtered(
-    db: &impl ConnectionTrait,
+/// The people `query` asks for, `held` being its role's term ([`holding`]).
+/// `walking`: for a page read along the order's index (other than the
+/// creation time's, which the status index gives as well), where SQLite must
+/// not answer a common status from the status index instead (and then sort
+/// 800,000 active people).
+fn filtered(
+    backend: DbBackend,
     query: &UserListQuery,
-    tuning: ListTuning,
+    held: Option<&SimpleExpr>,
     walking: bool,
-) -> Result<Select<users::Entity>> {
-    let backend = db.get_database_backend();
+) -> Select<users::Entity> {
     let mut select = users::Entity::find();
     if let Some(q) = &query.q {
         select = matching(backend, select, q);
@@ -404,8 +404,8 @@ async fn filtered(
             select.filter(users::Column::Status.eq(status.as_str()))
         };
     }
-    if let Some(role) = query.role {
-        select = select.filter(holding(db, role, tuning.rare_role).await?);
+    if let Some(held) = held {
+        select = select.filter(held.clone());
     }
     if let Some(team_id) = query.team_id {
         select = select.filter(
@@ -424,7 +424,7 @@ async fn filtered(
     if let Some(to) = query.created_to {
         select = select.filter(users::Column::CreatedAt.lt(to));
     }
-    Ok(select)
+    select
 }
 
 /// `GET /users`: one page of the Users table.
@@ -465,7 +465,12 @@ async fn list_users(roster: &Roster, ctx: &Context, query: &UserListQuery) -> Re
     };
 
     let tuning = roster.list_tuning;
-    let mut select = filtered(&roster.db, query, tuning, false).await?;
+    let backend = roster.db.get_database_backend();
+    let held = match query.role {
+        Some(role) => Some(holding(&roster.db, role, tuning.rare_role).await?),
+        None => None,
+    };
+    let mut select = filtered(backend, query, held.as_ref(), false);
     if let Some(scope) = &scope {
         select = select.filter(users::Column::Id.in_subquery(scope.clone()));
     }
@@ -521,8 +526,12 @@ async fn list_users(roster: &Roster, ctx: &Context, query: &UserListQuery) -> Re
     } else {
         // Everyone, or many: the sort's index meets enough of them at once.
         // The status index gives the newest-first order too.
-        let mut select =
-            filtered(&roster.db, query, tuning, column != UserColumn::CreatedAt).await?;
+        let mut select = filtered(
+            backend,
+            query,
+            held.as_ref(),
+            column != UserColumn::CreatedAt,
+        );
         if let Some(scope) = scope {
             select = select.filter(users::Column::Id.in_subquery(scope));
         }
