@@ -462,3 +462,102 @@ async fn a_new_user_made_a_teams_manager_is_added_as_a_manager() {
     assert_eq!(list.items.len(), 1);
     assert_eq!(list.items[0].roles, [Role::Manager, Role::Learner]);
 }
+
+#[tokio::test]
+async fn a_teams_manager_adds_and_removes_plain_members_but_not_managers() {
+    let app = spawn_app().await;
+    let Some(b) = browser::open().await else {
+        return;
+    };
+    let admin = app.admin_token().await;
+    let team = |name: &'static str| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            app.post_json("/api/v1/teams", &admin, &json!({"name": name}))
+                .await
+                .json::<Team>()
+                .await
+                .unwrap()
+        }
+    };
+    let mine = team("Mine").await;
+    let other = team("Other of mine").await;
+    let (manager, _) = app
+        .user_with_password(&[Role::Manager], "manager@example.com")
+        .await;
+    let co_manager = app
+        .create_user(&admin, "Cora", "Lead", "cora@example.com", &[])
+        .await;
+    let ada = app
+        .create_user(&admin, "Ada", "Lovelace", "ada@example.com", &[])
+        .await;
+    let bob = app
+        .create_user(&admin, "Bob", "Byron", "bob@example.com", &[])
+        .await;
+    for (t, u, role) in [
+        (&mine, &manager, "manager"),
+        (&mine, &co_manager, "manager"),
+        (&mine, &ada, "member"),
+        (&other, &manager, "manager"),
+        (&other, &bob, "member"),
+    ] {
+        assert_eq!(app.join_team(&admin, t.id, u.id, role).await, 201);
+    }
+
+    b.sign_in(&app.address, "manager@example.com", "a-good-password-42")
+        .await;
+    b.goto(&app.url(&format!("/teams/{}", mine.id))).await;
+    let row = |id: uuid::Uuid, what: &str| format!("#team-members tr[data-user-id='{id}'] {what}");
+    b.wait_css(&row(ada.id, "button.remove-member")).await;
+    // The fellow manager's row says why it cannot be changed; no role picker.
+    assert_eq!(
+        b.texts(&row(co_manager.id, ".member-locked")).await,
+        ["Only admins change a team\u{2019}s managers."]
+    );
+    assert!(
+        b.texts(&row(co_manager.id, "button.remove-member"))
+            .await
+            .is_empty()
+    );
+    assert!(b.texts("select.member-role").await.is_empty());
+    assert!(b.texts("#member-role").await.is_empty());
+
+    // Bob is in another of the manager's teams: found, and added as a member.
+    b.type_into("#member-search", "byron").await;
+    b.click(&format!("button.member-option[data-user-id='{}']", bob.id))
+        .await;
+    b.click("#add-member").await;
+    b.wait_until("Bob's row is there", || async {
+        !b.texts(&row(bob.id, ".col-name")).await.is_empty()
+    })
+    .await;
+
+    b.click(&row(ada.id, "button.remove-member")).await;
+    b.click("#confirm-remove-member").await;
+    b.wait_until("Ada's row is gone", || async {
+        b.texts(&format!("#team-members tr[data-user-id='{}']", ada.id))
+            .await
+            .is_empty()
+    })
+    .await;
+    let members: TeamMemberList = app
+        .get(&format!("/api/v1/teams/{}/members", mine.id), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut now: Vec<_> = members
+        .items
+        .iter()
+        .map(|m| (m.email.clone(), m.role))
+        .collect();
+    now.sort();
+    assert_eq!(
+        now,
+        [
+            ("bob@example.com".to_string(), TeamRole::Member),
+            ("cora@example.com".to_string(), TeamRole::Manager),
+            ("manager@example.com".to_string(), TeamRole::Manager),
+        ]
+    );
+}

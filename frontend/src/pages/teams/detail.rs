@@ -1,5 +1,5 @@
 //! One team: its name, description and members; admins rename, delete and
-//! add members here.
+//! add members here, and the team's managers add and remove plain members.
 
 use std::time::Duration;
 
@@ -64,6 +64,8 @@ fn TeamView(id: Uuid) -> impl IntoView {
     let api = Api::expect();
     let session = Session::expect();
     let is_admin = Memo::new(move |_| session.is_admin());
+    // A manager sees only the teams they manage: here, they manage this one.
+    let manages = Memo::new(move |_| session.manages_people());
     let team_loader = LocalResource::new(move || {
         let abort = abort_on_cleanup();
         async move { api.get_team(id, abort.as_ref()).await }
@@ -142,11 +144,12 @@ fn TeamView(id: Uuid) -> impl IntoView {
                 team_name=Signal::derive(show(|t| t.name.clone()))
                 members
                 editable=is_admin
+                manages
                 notice
                 on_changed=refresh
             />
-            <Show when=move || is_admin.get()>
-                <AddMember team_id=id notice on_added=refresh />
+            <Show when=move || manages.get()>
+                <AddMember team_id=id admin=is_admin notice on_added=refresh />
             </Show>
             <Show when=move || deleting.get()>
                 <DeleteTeam team deleting />
@@ -167,14 +170,16 @@ fn TeamView(id: Uuid) -> impl IntoView {
     }
 }
 
-/// The team's members; admins change their role in the team and remove them
-/// (after confirming, by name) right here.
+/// The team's members; admins change their role in the team, and admins and
+/// the team's managers remove them (after confirming, by name) right here. A
+/// manager may not change or remove the team's managers: those rows say so.
 #[component]
 fn MembersTable(
     team_id: Uuid,
     team_name: Signal<String>,
     members: LocalResource<Result<roster_types::TeamMemberList, crate::api::ApiError>>,
     editable: Memo<bool>,
+    manages: Memo<bool>,
     notice: RwSignal<Option<String>>,
     on_changed: Callback<()>,
 ) -> impl IntoView {
@@ -278,14 +283,14 @@ fn MembersTable(
                         <th scope="col">"Email"</th>
                         <th scope="col">"Role"</th>
                         <th scope="col">"Added"</th>
-                        <Show when=move || editable.get()>
+                        <Show when=move || manages.get()>
                             <th scope="col" class="col-actions">"Actions"</th>
                         </Show>
                     </tr>
                 </thead>
                 <tbody>
                     <For each=move || rows.get() key=|m| m.user_id let:member>
-                        <MemberRow team_id member editable on_role_changed on_remove />
+                        <MemberRow team_id member editable manages on_role_changed on_remove />
                     </For>
                 </tbody>
             </table>
@@ -343,6 +348,7 @@ fn MemberRow(
     team_id: Uuid,
     member: TeamMember,
     editable: Memo<bool>,
+    manages: Memo<bool>,
     on_role_changed: Callback<Result<(TeamMember, TeamRole), crate::api::ApiError>>,
     on_remove: Callback<TeamMember>,
 ) -> impl IntoView {
@@ -372,6 +378,9 @@ fn MemberRow(
     let remove_label = format!("Remove {} from the team", member.full_name);
     let for_remove = member.clone();
     let row_id = member.user_id.to_string();
+    // What the server allows: admins remove anyone, a manager plain members.
+    let is_member = member.role == TeamRole::Member;
+    let removable = move || editable.get() || is_member;
     view! {
         <tr data-user-id=row_id>
             <td class="col-name">
@@ -400,21 +409,31 @@ fn MemberRow(
                     {local_date(member.added_at)}
                 </time>
             </td>
-            <Show when=move || editable.get()>
-                <td class="col-actions">
-                    <button
-                        type="button"
-                        class="button button-small remove-member"
-                        aria-label=remove_label.clone()
-                        aria-haspopup="dialog"
-                        on:click={
-                            let member = for_remove.clone();
-                            move |_| on_remove.run(member.clone())
-                        }
-                    >
-                        "Remove"
-                    </button>
-                </td>
+            <Show when=move || manages.get()>
+                {
+                    let (label, member) = (remove_label.clone(), for_remove.clone());
+                    view! {
+                        <td class="col-actions">
+                            <Show
+                                when=removable
+                                fallback=|| view! { <span class="hint member-locked">"Only admins change a team’s managers."</span> }
+                            >
+                                <button
+                                    type="button"
+                                    class="button button-small remove-member"
+                                    aria-label=label.clone()
+                                    aria-haspopup="dialog"
+                                    on:click={
+                                        let member = member.clone();
+                                        move |_| on_remove.run(member.clone())
+                                    }
+                                >
+                                    "Remove"
+                                </button>
+                            </Show>
+                        </td>
+                    }
+                }
             </Show>
         </tr>
     }
@@ -569,10 +588,13 @@ fn DeleteTeam(team: RwSignal<Option<Team>>, deleting: RwSignal<bool>) -> impl In
     }
 }
 
-/// Finds a person by name or email and adds them with a role (admins).
+/// Finds a person by name or email and adds them with a role (admins), or as
+/// a plain member (the team's managers, who find only people already in one
+/// of their teams, as the server allows).
 #[component]
 fn AddMember(
     team_id: Uuid,
+    admin: Memo<bool>,
     notice: RwSignal<Option<String>>,
     on_added: Callback<()>,
 ) -> impl IntoView {
@@ -680,7 +702,11 @@ fn AddMember(
                 error.set(None);
                 add.dispatch_local(AddTeamMemberRequest {
                     user_id: user.id,
-                    role: role.get_untracked(),
+                    role: if admin.get_untracked() {
+                        role.get_untracked()
+                    } else {
+                        TeamRole::Member
+                    },
                 });
             }
             None => {
@@ -729,19 +755,28 @@ fn AddMember(
                 {move || chosen.with(|c| c.as_ref().map(|u| format!("Selected: {} ({})", u.full_name, u.email)))}
             </p>
             <div class="field-row align-end">
-                <div class="field field-narrow">
-                    <label for="member-role">"Role"</label>
-                    <select
-                        id="member-role"
-                        on:change=move |ev| {
-                            if let Some(next) = TeamRole::parse(&event_target_value(&ev)) {
-                                role.set(next);
+                <Show
+                    when=move || admin.get()
+                    fallback=|| view! {
+                        <p id="member-role-fixed" class="hint">
+                            "Added as a member. You can add people already in one of your teams; only admins appoint managers."
+                        </p>
+                    }
+                >
+                    <div class="field field-narrow">
+                        <label for="member-role">"Role"</label>
+                        <select
+                            id="member-role"
+                            on:change=move |ev| {
+                                if let Some(next) = TeamRole::parse(&event_target_value(&ev)) {
+                                    role.set(next);
+                                }
                             }
-                        }
-                    >
-                        {role_options(move || role.get())}
-                    </select>
-                </div>
+                        >
+                            {role_options(move || role.get())}
+                        </select>
+                    </div>
+                </Show>
                 <button id="add-member" type="submit" class="button button-primary" disabled=move || add.pending().get()>
                     {move || if add.pending().get() { "Adding…" } else { "Add member" }}
                 </button>
