@@ -494,10 +494,17 @@ async fn a_teams_manager_adds_and_removes_plain_members_but_not_managers() {
     let bob = app
         .create_user(&admin, "Bob", "Byron", "bob@example.com", &[])
         .await;
+    // A plain member here who manages a team elsewhere: a manager.
+    let third = team("Third").await;
+    let max = app
+        .create_user(&admin, "Max", "Elsewhere", "max@example.com", &[])
+        .await;
     for (t, u, role) in [
         (&mine, &manager, "manager"),
         (&mine, &co_manager, "manager"),
         (&mine, &ada, "member"),
+        (&mine, &max, "member"),
+        (&third, &max, "manager"),
         (&other, &manager, "manager"),
         (&other, &bob, "member"),
     ] {
@@ -519,11 +526,30 @@ async fn a_teams_manager_adds_and_removes_plain_members_but_not_managers() {
             .await
             .is_empty()
     );
+    assert_eq!(
+        b.texts(&row(max.id, ".member-locked")).await,
+        ["Only admins change admins and managers."]
+    );
+    assert!(
+        b.texts(&row(max.id, "button.remove-member"))
+            .await
+            .is_empty()
+    );
     assert!(b.texts("select.member-role").await.is_empty());
     assert!(b.texts("#member-role").await.is_empty());
 
-    // Bob is in another of the manager's teams: found, and added as a member.
-    b.type_into("#member-search", "byron").await;
+    // Everyone the manager sees matches; only plain members are offered
+    // (not Cora or Max, managers both, nor the manager themselves).
+    b.type_into("#member-search", "example.com").await;
+    let mut offered = vec![ada.id.to_string(), bob.id.to_string()];
+    offered.sort();
+    b.wait_until("plain members are offered", || async {
+        let mut ids = b.attrs("button.member-option", "data-user-id").await;
+        ids.sort();
+        ids == offered
+    })
+    .await;
+    // Bob is in another of the manager's teams: added as a member.
     b.click(&format!("button.member-option[data-user-id='{}']", bob.id))
         .await;
     b.click("#add-member").await;
@@ -558,6 +584,7 @@ async fn a_teams_manager_adds_and_removes_plain_members_but_not_managers() {
             ("bob@example.com".to_string(), TeamRole::Member),
             ("cora@example.com".to_string(), TeamRole::Manager),
             ("manager@example.com".to_string(), TeamRole::Manager),
+            ("max@example.com".to_string(), TeamRole::Member),
         ]
     );
 }

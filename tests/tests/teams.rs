@@ -389,9 +389,10 @@ async fn adding_a_user_with_teams_is_one_transaction() {
         members
             .items
             .iter()
-            .map(|m| (m.user_id, m.role))
+            .map(|m| (m.user_id, m.role, m.roles.clone()))
             .collect::<Vec<_>>(),
-        [(ada.id, TeamRole::Manager)]
+        // With her global roles, which say a fellow manager cannot change her.
+        [(ada.id, TeamRole::Manager, vec![Role::Manager])]
     );
     let in_team: UserList = app
         .get(&format!("/api/v1/users?team_id={}", team.id), &admin)

@@ -262,7 +262,7 @@ async fn the_search_migration_folds_people_stored_before_it() {
         .unwrap();
     assert!(found(&app, &token, "zajac").await.is_empty());
 
-    // Undo the migration and those after it (none changes a schema), and
+    // Undo the migration and those after it (each down keeps the data), and
     // apply them again.
     app.redo_migrations_from("m20261202_000011_fold_user_search")
         .await;
@@ -994,15 +994,19 @@ async fn every_way_of_finding_a_users_page_gives_the_same_page() {
     ];
     let ways = [
         ListTuning::default(),
-        // Always along the sort's index, each role row by row.
+        // Always along the sort's index, each role row by row, every total
+        // counted the general way.
         ListTuning {
             filter_first: 0,
             rare_role: 0,
+            search_counted_up_to: 0,
         },
-        // Always drawn whole, each role from its holders.
+        // Always drawn whole, each role from its holders, a search counted
+        // from its index (on SQLite) however many match.
         ListTuning {
             filter_first: u64::MAX,
             rare_role: u64::MAX,
+            search_counted_up_to: u64::MAX,
         },
     ];
     let rosters = ways.map(|t| app.roster.clone().with_list_tuning(t));

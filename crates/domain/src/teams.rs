@@ -439,12 +439,18 @@ async fn team_members_of(roster: &Roster, ctx: &Context, id: Uuid) -> Result<Tea
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
+    let ids: Vec<Uuid> = people.keys().copied().collect();
+    let mut roles = crate::users::roles_of_many(&roster.db, &ids).await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(user) = people.get(&row.user_id) else {
             continue;
         };
-        items.push(member_dto(&row, user)?);
+        items.push(member_dto(
+            &row,
+            user,
+            roles.remove(&user.id).unwrap_or_default(),
+        )?);
     }
     items.sort_by(|a, b| {
         a.role
@@ -454,7 +460,12 @@ async fn team_members_of(roster: &Roster, ctx: &Context, id: Uuid) -> Result<Tea
     Ok(TeamMemberList::whole(items))
 }
 
-fn member_dto(row: &team_members::Model, user: &users::Model) -> Result<TeamMember> {
+fn member_dto(
+    row: &team_members::Model,
+    user: &users::Model,
+    mut roles: Vec<roster_types::Role>,
+) -> Result<TeamMember> {
+    roles.sort();
     Ok(TeamMember {
         user_id: user.id,
         full_name: format!("{} {}", user.first_name, user.last_name),
@@ -462,6 +473,7 @@ fn member_dto(row: &team_members::Model, user: &users::Model) -> Result<TeamMemb
         status: UserStatus::parse(&user.status)
             .ok_or_else(|| Error::internal("unknown user status"))?,
         role: role_of(&row.role)?,
+        roles,
         added_at: row.added_at,
     })
 }
@@ -631,7 +643,8 @@ pub async fn add_member(
     role: TeamRole,
 ) -> Result<TeamMember> {
     let (row, user, _) = add(roster, ctx, team_id, user_id, role).await?;
-    member_dto(&row, &user)
+    let roles = crate::users::roles_of(&roster.db, user_id).await?;
+    member_dto(&row, &user, roles)
 }
 
 /// `POST /users/{id}/teams`: the same, answered from the person's side.

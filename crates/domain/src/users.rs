@@ -61,7 +61,7 @@ pub(crate) async fn roles_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result
         .collect())
 }
 
-async fn roles_of_many(
+pub(crate) async fn roles_of_many(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Role>>> {
@@ -236,28 +236,18 @@ fn fts_phrases(words: &[&String]) -> String {
         .join(" ")
 }
 
-/// Up to this many matches, a search's total on SQLite is counted exactly from
-/// the trigram index alone (41,687 people named Lovelace in 9 ms at a million;
-/// everyone in 118); beyond, it is estimated from how far into the index the
-/// count got.
-const SEARCH_COUNTED_UP_TO: u64 = 200_000;
-
-#[derive(FromQueryResult)]
-struct SearchCount {
-    n: i64,
-    last: Option<i64>,
-    low: Option<i64>,
-    high: Option<i64>,
-}
-
-/// SQLite: the total of a list asking for a search and nothing else, from the
-/// trigram index, whose rowids are the people's, without touching their rows
-/// (the general count and its estimate look rows up: 100 ms at a million for
-/// a common name). `None` when the query asks for more than that, or has a
-/// word too short for the index.
+/// SQLite: the total of a list asking for a search and nothing else, counted
+/// from the trigram index, whose rowids are the people's, without touching
+/// their rows: 41,687 people named Lovelace in 9 ms at a million, where the
+/// general count and its estimate look rows up (100 ms). Up to `up_to`
+/// matches; `None` beyond (the general count estimates them from a uniform
+/// sample: matches cluster, so how far into the index the count got says
+/// little), when the query asks for more than a search, or has a word too
+/// short for the index.
 async fn search_only_total(
     db: &impl ConnectionTrait,
     query: &UserListQuery,
+    up_to: u64,
 ) -> Result<Option<crate::counting::Total>> {
     let Some(q) = &query.q else {
         return Ok(None);
@@ -276,43 +266,22 @@ async fn search_only_total(
         return Ok(None);
     }
     let words: Vec<&String> = words.iter().collect();
-    let counted = SearchCount::find_by_statement(sea_orm::Statement::from_sql_and_values(
+    let limit = i64::try_from(up_to.saturating_add(1)).unwrap_or(i64::MAX);
+    let counted = Counted::find_by_statement(sea_orm::Statement::from_sql_and_values(
         DbBackend::Sqlite,
-        "SELECT COUNT(*) AS n, MAX(rowid) AS last, \
-           (SELECT MIN(rowid) FROM users) AS low, (SELECT MAX(rowid) FROM users) AS high \
-         FROM (SELECT rowid FROM users_search WHERE users_search MATCH ? ORDER BY rowid LIMIT ?)",
-        [
-            fts_phrases(&words).into(),
-            i64::try_from(SEARCH_COUNTED_UP_TO + 1)
-                .unwrap_or(i64::MAX)
-                .into(),
-        ],
+        "SELECT COUNT(*) AS n FROM \
+           (SELECT rowid FROM users_search WHERE users_search MATCH ? LIMIT ?)",
+        [fts_phrases(&words).into(), limit.into()],
     ))
     .one(db)
     .await?;
-    let Some(counted) = counted else {
-        return Ok(None);
-    };
-    let n = u64::try_from(counted.n).unwrap_or(0);
-    if n <= SEARCH_COUNTED_UP_TO {
-        return Ok(Some(crate::counting::Total::exact(n)));
-    }
-    // The index holds the people in rowid order: as many matches again as
-    // were found per rowid so far, over the rest of the table.
-    let (Some(last), Some(low), Some(high)) = (counted.last, counted.low, counted.high) else {
-        return Ok(None);
-    };
-    let read = u64::try_from(last - low + 1).unwrap_or(1);
-    let (read, width) = (
-        Ord::max(read, 1),
-        Ord::max(u64::try_from(high - low + 1).unwrap_or(1), read),
-    );
-    #[allow(clippy::cast_precision_loss)]
-    let share = n as f64 / read as f64;
-    Ok(Some(crate::counting::Total::estimated(
-        n.saturating_mul(width) / read,
-        Some(share),
-    )))
+    let n = counted.map_or(0, |c| u64::try_from(c.n).unwrap_or(0));
+    Ok((n <= up_to).then(|| crate::counting::Total::exact(n)))
+}
+
+#[derive(FromQueryResult)]
+struct Counted {
+    n: i64,
 }
 
 /// How the Users list chooses between its ways of finding a page. Both ways
@@ -327,6 +296,9 @@ pub struct ListTuning {
     /// matched by id; more common ones are checked row by row along the
     /// sort's index.
     pub rare_role: u64,
+    /// On SQLite, a search alone is counted from its index up to this many
+    /// matches; beyond, like any other list.
+    pub search_counted_up_to: u64,
 }
 
 impl Default for ListTuning {
@@ -334,6 +306,7 @@ impl Default for ListTuning {
         Self {
             filter_first: 50_000,
             rare_role: 5_000,
+            search_counted_up_to: 50_000,
         }
     }
 }
@@ -475,7 +448,7 @@ async fn list_users(roster: &Roster, ctx: &Context, query: &UserListQuery) -> Re
         select = select.filter(users::Column::Id.in_subquery(scope.clone()));
     }
     let total = match &scope {
-        None => search_only_total(&roster.db, query).await?,
+        None => search_only_total(&roster.db, query, tuning.search_counted_up_to).await?,
         Some(_) => None,
     };
     let total = match total {

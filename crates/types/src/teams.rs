@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{Choice, ListQuery, Page, Pairs, UserStatus, param};
+use crate::{Choice, ListQuery, Page, Pairs, Role, UserStatus, param};
 
 /// A person's role inside one team.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -197,6 +197,9 @@ pub struct TeamMember {
     pub status: UserStatus,
     /// Their role in this team.
     pub role: TeamRole,
+    /// Their global roles: a team's manager may change only members who are
+    /// neither admins nor managers.
+    pub roles: Vec<Role>,
     /// When they joined the team.
     pub added_at: DateTime<Utc>,
 }

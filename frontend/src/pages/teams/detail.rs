@@ -378,9 +378,16 @@ fn MemberRow(
     let remove_label = format!("Remove {} from the team", member.full_name);
     let for_remove = member.clone();
     let row_id = member.user_id.to_string();
-    // What the server allows: admins remove anyone, a manager plain members.
-    let is_member = member.role == TeamRole::Member;
-    let removable = move || editable.get() || is_member;
+    // What the server allows: admins remove anyone, a team's manager plain
+    // members who are neither admins nor managers themselves.
+    let locked_because = if member.role == TeamRole::Manager {
+        "Only admins change a team’s managers."
+    } else {
+        "Only admins change admins and managers."
+    };
+    let managers_may = member.role == TeamRole::Member
+        && roster_types::actions::manager_may_change(&member.roles).is_ok();
+    let removable = move || editable.get() || managers_may;
     view! {
         <tr data-user-id=row_id>
             <td class="col-name">
@@ -416,7 +423,7 @@ fn MemberRow(
                         <td class="col-actions">
                             <Show
                                 when=removable
-                                fallback=|| view! { <span class="hint member-locked">"Only admins change a team’s managers."</span> }
+                                fallback=move || view! { <span class="hint member-locked">{locked_because}</span> }
                             >
                                 <button
                                     type="button"
@@ -651,8 +658,16 @@ fn AddMember(
         None => {}
     });
 
+    // A team's manager adds only people they may change (neither admins nor
+    // managers) and not themselves: the server refuses the others.
+    let session = Session::expect();
+    let addable = move |user: &User| {
+        admin.get_untracked()
+            || (roster_types::actions::manager_may_change(&user.roles).is_ok()
+                && session.me().is_none_or(|me| me.user.id != user.id))
+    };
     let options = move || {
-        results.get().map(|result| match result {
+        results.get().map(|result| match result.map(|users| users.into_iter().filter(|u| addable(u)).collect::<Vec<_>>()) {
             Ok(users) if users.is_empty() && !search.with(|s| s.trim().is_empty()) => view! {
                 <p class="hint" id="member-no-results">"Nobody matches."</p>
             }
@@ -759,7 +774,7 @@ fn AddMember(
                     when=move || admin.get()
                     fallback=|| view! {
                         <p id="member-role-fixed" class="hint">
-                            "Added as a member. You can add people already in one of your teams; only admins appoint managers."
+                            "Added as a member. You can add people already in one of your teams who are not admins or managers; only admins appoint managers."
                         </p>
                     }
                 >
@@ -777,7 +792,7 @@ fn AddMember(
                         </select>
                     </div>
                 </Show>
-                <button id="add-member" type="submit" class="button button-primary" disabled=move || add.pending().get()>
+                <button id="add-member" type="submit" class="button button-primary" aria-describedby=move || (!admin.get()).then_some("member-role-fixed") disabled=move || add.pending().get()>
                     {move || if add.pending().get() { "Adding…" } else { "Add member" }}
                 </button>
             </div>
