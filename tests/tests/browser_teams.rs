@@ -538,6 +538,19 @@ async fn a_teams_manager_adds_and_removes_plain_members_but_not_managers() {
     assert!(b.texts("select.member-role").await.is_empty());
     assert!(b.texts("#member-role").await.is_empty());
 
+    // A search that finds only a manager says why nobody is offered.
+    b.type_into("#member-search", "Elsewhere").await;
+    b.wait_until("the manager match is explained", || async {
+        b.texts("#member-no-results").await
+            == ["Everyone who matches is an admin, a manager or you, whom only admins add."]
+    })
+    .await;
+    b.wait_css("#member-search")
+        .await
+        .clear()
+        .await
+        .expect("clear the member search");
+
     // Everyone the manager sees matches; only plain members are offered
     // (not Cora or Max, managers both, nor the manager themselves).
     b.type_into("#member-search", "example.com").await;

@@ -4,8 +4,8 @@
 
 use roster_tests::{TestApp, client, problem, spawn_app};
 use roster_types::{
-    Role, Team, TeamList, TeamMemberList, TeamRole, User, UserList, UserStatus, UserTeam,
-    UserTeamList,
+    Role, Team, TeamList, TeamMember, TeamMemberList, TeamRole, User, UserList, UserStatus,
+    UserTeam, UserTeamList,
 };
 use serde_json::json;
 
@@ -145,6 +145,29 @@ async fn memberships_have_roles_and_bad_changes_are_clear_problems() {
         )
         .await;
     problem(unknown_user, 404).await;
+
+    // Added through the team as its manager, a person's roles say so at once.
+    let bob = app
+        .create_user(&admin, "Bob", "Byron", "bob@example.com", &[])
+        .await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/teams/{}/members", team.id),
+            &admin,
+            &json!({"user_id": bob.id, "role": "manager"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let member: TeamMember = res.json().await.unwrap();
+    assert_eq!(
+        (member.user_id, member.role, member.roles),
+        (
+            bob.id,
+            TeamRole::Manager,
+            vec![Role::Manager, Role::Learner]
+        )
+    );
+    assert_eq!(bob.roles, [Role::Learner], "created a learner alone");
 
     let path = format!("/api/v1/users/{}/teams/{}", ada.id, team.id);
     let changed = app

@@ -994,8 +994,8 @@ async fn every_way_of_finding_a_users_page_gives_the_same_page() {
     ];
     let ways = [
         ListTuning::default(),
-        // Always along the sort's index, each role row by row, every total
-        // counted the general way.
+        // Always along the sort's index, each role row by row, and a search
+        // alone counted the general way (its index count stops at once).
         ListTuning {
             filter_first: 0,
             rare_role: 0,

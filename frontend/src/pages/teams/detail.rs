@@ -32,6 +32,21 @@ use crate::components::focus;
 const MEMBER_SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
 /// How many people the member search offers.
 const MEMBER_SEARCH_SIZE: u32 = 10;
+/// How many matches a team's manager's search reads: the people they may not
+/// add (admins, managers, themselves) are left out of what it offers.
+const MANAGER_SEARCH_READS: u32 = 50;
+
+/// What the member search offers, and what it left out.
+#[derive(Clone, Default)]
+struct Found {
+    /// The people offered, at most `MEMBER_SEARCH_SIZE`.
+    offered: Vec<User>,
+    /// How many of the matches read were left out as people the caller may
+    /// not add.
+    left_out: usize,
+    /// Whether more match than were offered.
+    more: bool,
+}
 
 /// `/teams/{id}`.
 #[component]
@@ -289,7 +304,16 @@ fn MembersTable(
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || rows.get() key=|m| m.user_id let:member>
+                    // A row works out once what it offers a team's manager, so
+                    // for them it is keyed by what that depends on too: a refetch
+                    // that changes it builds the row anew. An admin's row offers
+                    // the same whatever the roles, and keeps its focus when the
+                    // admin changes the role right in it.
+                    <For
+                        each=move || rows.get()
+                        key=move |m| (m.user_id, (!editable.get_untracked()).then(|| (m.role, m.roles.clone())))
+                        let:member
+                    >
                         <MemberRow team_id member editable manages on_role_changed on_remove />
                     </For>
                 </tbody>
@@ -619,21 +643,47 @@ fn AddMember(
     };
     on_cleanup(cancel_timer);
 
+    // A team's manager adds only people they may change (neither admins nor
+    // managers) and not themselves: the server refuses the others.
+    let session = Session::expect();
     let results = LocalResource::new(move || {
         let q = search.get();
+        let admin = admin.get();
+        let me = session.me().map(|me| me.user.id);
         let abort = abort_on_cleanup();
         async move {
             if q.trim().is_empty() {
-                return Ok(Vec::new());
+                return Ok::<_, crate::api::ApiError>(Found::default());
             }
             let query = UserListQuery {
                 q: Some(q.trim().to_string()),
-                per_page: Some(MEMBER_SEARCH_SIZE),
+                per_page: Some(if admin {
+                    MEMBER_SEARCH_SIZE
+                } else {
+                    MANAGER_SEARCH_READS
+                }),
                 ..UserListQuery::default()
             };
-            api.list_users(&query, abort.as_ref())
-                .await
-                .map(|list| list.items)
+            let list = api.list_users(&query, abort.as_ref()).await?;
+            let matched = list.items.len();
+            let mut offered: Vec<User> = list
+                .items
+                .into_iter()
+                .filter(|user| {
+                    admin
+                        || (roster_types::actions::manager_may_change(&user.roles).is_ok()
+                            && me != Some(user.id))
+                })
+                .collect();
+            let left_out = matched - offered.len();
+            let more =
+                offered.len() > MEMBER_SEARCH_SIZE as usize || list.page.total > matched as u64;
+            offered.truncate(MEMBER_SEARCH_SIZE as usize);
+            Ok(Found {
+                offered,
+                left_out,
+                more,
+            })
         }
     });
 
@@ -658,21 +708,19 @@ fn AddMember(
         None => {}
     });
 
-    // A team's manager adds only people they may change (neither admins nor
-    // managers) and not themselves: the server refuses the others.
-    let session = Session::expect();
-    let addable = move |user: &User| {
-        admin.get_untracked()
-            || (roster_types::actions::manager_may_change(&user.roles).is_ok()
-                && session.me().is_none_or(|me| me.user.id != user.id))
-    };
     let options = move || {
-        results.get().map(|result| match result.map(|users| users.into_iter().filter(|u| addable(u)).collect::<Vec<_>>()) {
-            Ok(users) if users.is_empty() && !search.with(|s| s.trim().is_empty()) => view! {
-                <p class="hint" id="member-no-results">"Nobody matches."</p>
+        results.get().map(|result| match result {
+            Ok(found) if found.offered.is_empty() && !search.with(|s| s.trim().is_empty()) => {
+                let message = if found.left_out == 0 {
+                    "Nobody matches."
+                } else if found.more {
+                    "Everyone among the first matches is an admin, a manager or you, whom only admins add. Type more of the name or email."
+                } else {
+                    "Everyone who matches is an admin, a manager or you, whom only admins add."
+                };
+                view! { <p class="hint" id="member-no-results">{message}</p> }.into_any()
             }
-            .into_any(),
-            Ok(users) => view! {
+            Ok(Found { offered: users, more, .. }) => view! {
                 <ul class="member-options" id="member-options" aria-label="Matching people">
                     {users
                         .into_iter()
@@ -698,6 +746,9 @@ fn AddMember(
                         })
                         .collect_view()}
                 </ul>
+                {more.then(|| view! {
+                    <p class="hint" id="member-more">"More people match: type more of the name or email to find them."</p>
+                })}
             }
             .into_any(),
             Err(failure) => view! {
