@@ -272,3 +272,86 @@ async fn the_add_user_dialog_keeps_its_buttons_in_view_at_1366_by_768() {
     b.click("#create-user").await;
     b.wait_css("#new-first-name-error").await;
 }
+
+/// The names of the page modules the page has fetched so far.
+async fn fetched_page_modules(b: &Browser) -> Vec<String> {
+    let value = b
+        .eval(
+            "return performance.getEntriesByType('resource')\
+               .map(e => new URL(e.name).pathname.slice(1))\
+               .filter(n => n.startsWith('split_'));",
+        )
+        .await;
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_pages_code_comes_when_it_is_first_opened_and_a_failed_fetch_offers_reload() {
+    let app = spawn_app().await;
+    let Some(b) = browser::open().await else {
+        return;
+    };
+    b.sign_in(&app.address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    b.wait_css("#users-heading").await;
+    let fetched = fetched_page_modules(&b).await;
+    assert!(
+        fetched.iter().any(|m| m.starts_with("split_users-")),
+        "{fetched:?}"
+    );
+    assert!(
+        !fetched.iter().any(|m| m.starts_with("split_audit-")),
+        "the Audit page's code is not fetched before it is opened: {fetched:?}"
+    );
+
+    // The Audit page's module cannot be fetched (as when offline, or when a
+    // new version has replaced the files): the page says so and offers Reload.
+    b.eval(
+        "window.__fetch = window.fetch;\
+         window.fetch = (input, init) => String(input).includes('/split_audit-')\
+           ? Promise.reject(new TypeError('Failed to fetch'))\
+           : window.__fetch(input, init);\
+         return true;",
+    )
+    .await;
+    b.click("#nav-audit").await;
+    b.wait_for_path("/audit").await;
+    b.wait_css("#page-load-error").await;
+    assert_eq!(
+        b.texts("#page-load-heading").await,
+        ["This page could not be loaded"]
+    );
+    assert!(b.texts("#audit-heading").await.is_empty());
+    // The shell around it still works: the sidebar leads back to Users.
+    b.click("#nav-users").await;
+    b.wait_css("#users-heading").await;
+
+    // With the network back, going there again fetches the module afresh.
+    b.eval("window.fetch = window.__fetch; return true;").await;
+    b.click("#nav-audit").await;
+    b.wait_css("#audit-heading").await;
+    assert!(b.texts("#page-load-error").await.is_empty());
+    let fetched = fetched_page_modules(&b).await;
+    assert!(
+        fetched.iter().any(|m| m.starts_with("split_audit-")),
+        "{fetched:?}"
+    );
+
+    // Reload on the error page loads the app anew, on the same address.
+    b.eval(
+        "window.fetch = (input, init) => String(input).includes('/split_jobs-')\
+           ? Promise.reject(new TypeError('Failed to fetch'))\
+           : window.__fetch(input, init);\
+         return true;",
+    )
+    .await;
+    b.click("#nav-jobs").await;
+    b.wait_css("#page-load-reload").await;
+    b.click("#page-load-reload").await;
+    b.wait_css("#jobs-heading").await;
+    b.wait_for_path("/jobs").await;
+}

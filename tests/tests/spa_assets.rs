@@ -28,7 +28,10 @@ async fn app_with_spa(test: &str) -> Option<TestApp> {
     Some(spawn_app_with(|c| c.spa_dir = Some(spa_dir())).await)
 }
 
-/// The site-absolute paths quoted in `html` (`"/..."` or `'/...'`).
+/// The paths quoted in `html` or a script as site-absolute (`"/..."` or
+/// `'/...'`), and those a script imports or fetches next to itself (`from
+/// "./..."`, `new URL("./...", import.meta.url)`: every asset sits at the
+/// root), all as site-absolute paths.
 fn referenced_paths(html: &str) -> Vec<String> {
     let mut paths = Vec::new();
     for quote in ['"', '\''] {
@@ -37,8 +40,16 @@ fn referenced_paths(html: &str) -> Vec<String> {
                 paths.push(piece.to_string());
             }
         }
+        for lead in [format!("from {quote}./"), format!("new URL({quote}./")] {
+            for piece in html.split(lead.as_str()).skip(1) {
+                if let Some((name, _)) = piece.split_once(quote) {
+                    paths.push(format!("/{name}"));
+                }
+            }
+        }
     }
     paths.sort();
+    paths.dedup();
     paths
 }
 
@@ -88,15 +99,65 @@ async fn text(app: &TestApp, path: &str) -> String {
 }
 
 /// The assets the served page loads: those `index.html` names, and those the
-/// scripts it names import (the boot module names the glue and the wasm).
+/// scripts import or fetch, script by script (the boot module names the glue
+/// and the wasm, the glue the loader of the page modules, the loader those
+/// modules).
 async fn assets(app: &TestApp) -> Vec<String> {
     let mut paths = referenced_paths(&text(app, "/").await);
-    for script in paths.clone().iter().filter(|p| p.ends_with(".js")) {
-        paths.extend(referenced_paths(&text(app, script).await));
+    let mut read = Vec::new();
+    while let Some(script) = paths
+        .iter()
+        .find(|p| p.ends_with(".js") && !read.contains(*p))
+        .cloned()
+    {
+        paths.extend(referenced_paths(&text(app, &script).await));
+        read.push(script);
     }
     paths.sort();
     paths.dedup();
     paths
+}
+
+#[tokio::test]
+async fn the_page_modules_are_named_by_the_loader_the_glue_imports() {
+    let Some(app) = app_with_spa("page_modules").await else {
+        return;
+    };
+
+    let paths = assets(&app).await;
+    let loaders: Vec<_> = paths
+        .iter()
+        .filter(|p| p.starts_with("/__wasm_split-"))
+        .collect();
+    assert_eq!(loaders.len(), 1, "{paths:?}");
+    // One module per page behind sign-in, each fetched from where the loader
+    // says, and served like every other asset (the tests above go through
+    // them all).
+    let loader = text(&app, loaders[0]).await;
+    for page in [
+        "users",
+        "user_detail",
+        "teams",
+        "team_detail",
+        "audit",
+        "jobs",
+        "set_password",
+    ] {
+        let module = format!("/split_{page}-");
+        assert!(
+            paths
+                .iter()
+                .any(|p| p.starts_with(&module) && p.ends_with(".wasm")),
+            "no {module}*.wasm in {paths:?}"
+        );
+    }
+    for path in referenced_paths(&loader)
+        .iter()
+        .filter(|p| p.ends_with(".wasm"))
+    {
+        assert_eq!(get(&app, path, None).await.status(), 200, "{path}");
+        assert!(is_content_hashed(path), "{path}");
+    }
 }
 
 async fn get(app: &TestApp, path: &str, accept_encoding: Option<&str>) -> reqwest::Response {

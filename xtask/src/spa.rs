@@ -1,9 +1,12 @@
 //! Builds the browser app into `target/spa/`: the wasm32 release build of
-//! `roster-frontend`, wasm-bindgen's `--target web` glue (through the library, so
-//! no global `wasm-bindgen` install is needed) without the name section, npm
-//! binaryen's `wasm-opt` over the wasm when `npx` is there, then content-hashed
-//! names for the JS glue, the wasm, `style.css` and a small boot module that starts
-//! the app (so `index.html` has no inline script), an `index.html` that points at
+//! `roster-frontend` (linked with its relocations), split at the split points of
+//! `frontend/src/lazy.rs` into the main module and page modules with a JS loader
+//! (`wasm_split_cli_support`), wasm-bindgen's `--target web` glue for the main
+//! module (through the library, so no global `wasm-bindgen` install is needed)
+//! without the name section, npm binaryen's `wasm-opt` over every module when
+//! `npx` is there, then content-hashed names for the page modules, the loader,
+//! the JS glue, the wasm, `style.css` and a small boot module that starts the
+//! app (so `index.html` has no inline script), an `index.html` that points at
 //! them, and a gzip and a brotli copy of each hashed file, which the server sends
 //! as they are (`crates/api/src/spa.rs`).
 
@@ -27,8 +30,12 @@ const BOOT: &str = "boot.js";
 const BINARYEN: &str = "binaryen@132.0.0";
 /// `-Oz`, and the wasm features rustc's wasm32 target enables by default (the
 /// module's `target_features` section lists the same ones).
-const WASM_OPT_ARGS: [&str; 7] = [
+/// Names and producers go too (wasm-bindgen drops the main module's; the
+/// page modules come from the splitter with theirs).
+const WASM_OPT_ARGS: [&str; 9] = [
     "-Oz",
+    "--strip-debug",
+    "--strip-producers",
     "--enable-bulk-memory",
     "--enable-nontrapping-float-to-int",
     "--enable-sign-ext",
@@ -36,6 +43,13 @@ const WASM_OPT_ARGS: [&str; 7] = [
     "--enable-reference-types",
     "--enable-multivalue",
 ];
+/// The loader of the page modules, as the splitter writes it and as the
+/// main wasm imports it: its hash, as long as the underscores, is put in
+/// their place in the glue and in the wasm's import section alike.
+const SPLIT_LOADER: &str = "__wasm_split-________________.js";
+const SPLIT_LOADER_IMPORT: &str = "./__wasm_split-________________.js";
+/// How the loader imports the wasm-bindgen glue (next to it).
+const GLUE_IMPORT: &str = "./roster_frontend.js";
 /// How many hex digits of the SHA-256 of a file go into its name.
 const HASH_LEN: usize = 16;
 
@@ -55,8 +69,10 @@ pub fn build_spa(workspace_root: &Path) -> anyhow::Result<PathBuf> {
             PROFILE,
             // Leptos erases view types to `AnyView` at component boundaries:
             // about 15% less wasm (gzip), with the same behaviour.
+            // The linker keeps its relocations, which the splitter reads to
+            // move code between modules.
             "--config",
-            "target.wasm32-unknown-unknown.rustflags=[\"--cfg\", \"erase_components\"]",
+            "target.wasm32-unknown-unknown.rustflags=[\"--cfg\", \"erase_components\", \"-C\", \"link-args=--emit-relocs\"]",
         ])
         .status()
         .context("running cargo build for the frontend")?;
@@ -103,34 +119,113 @@ fn assemble(
     }
     std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
 
+    // The pages behind sign-in (`frontend/src/lazy.rs`) go into modules of
+    // their own, which the loader fetches when a page is first opened.
+    let input = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+    let split_main = target_dir.join(format!("spa-split-main-{}.wasm", std::process::id()));
+    let split = wasm_split_cli_support::transform({
+        let mut options = wasm_split_cli_support::Options::new(&input);
+        options.output_dir = out_dir;
+        options.main_out_path = &split_main;
+        options.link_name = SPLIT_LOADER_IMPORT;
+        options.main_module = GLUE_IMPORT;
+        options
+    })
+    .map_err(|err| anyhow::anyhow!("splitting {}: {err:#}", wasm.display()))?;
+
     // The name section (function names for stack traces) is half the module;
     // panics still reach the console through console_error_panic_hook.
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(wasm)
+    let bindgen = wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&split_main)
         .out_name(OUT_NAME)
         .web(true)?
         .keep_debug(false)
         .remove_name_section(true)
         .remove_producers_section(true)
+        // The page modules call into the main module through its exports.
+        .keep_lld_exports(true)
         // The boot module always passes the (hashed) wasm URL to `init`.
         .omit_default_module_path(true)
         .typescript(false)
         .generate(out_dir)
-        .with_context(|| format!("running wasm-bindgen on {}", wasm.display()))?;
+        .with_context(|| format!("running wasm-bindgen on {}", split_main.display()));
+    let _ = std::fs::remove_file(&split_main);
+    bindgen?;
 
     let mut cache = Cache::open(target_dir.join("spa-cache"));
     let optimised = optimise_wasm(&mut cache, &out_dir.join(format!("{OUT_NAME}_bg.wasm")))?;
+    for module in &split.split_modules {
+        optimise_wasm(&mut cache, module)?;
+    }
 
     let frontend = workspace_root.join("frontend");
     std::fs::copy(frontend.join(STYLESHEET), out_dir.join(STYLESHEET))
         .with_context(|| format!("copying frontend/{STYLESHEET}"))?;
 
-    let mut renames = Vec::new();
-    for file in [
-        format!("{OUT_NAME}.js"),
-        format!("{OUT_NAME}_bg.wasm"),
-        STYLESHEET.to_string(),
+    // The page modules by content; the loader names them.
+    let mut loader = read_text(&out_dir.join(SPLIT_LOADER))?;
+    let mut pages = Vec::new();
+    for module in &split.split_modules {
+        let Some(name) = module.file_name().and_then(|n| n.to_str()) else {
+            bail!("the splitter wrote {}, which has no name", module.display());
+        };
+        let hashed = rename_to_hashed(out_dir, name)?;
+        loader = replace_once(
+            &loader,
+            &format!("\"./{name}\""),
+            &format!("\"./{hashed}\""),
+        )
+        .with_context(|| format!("naming {hashed} in {SPLIT_LOADER}"))?;
+        pages.push(hashed);
+    }
+    // The glue imports the loader and the loader the glue, so neither name
+    // can hold a hash of the other's final text: both take one hash of the
+    // two texts before either names the other.
+    let glue_file = format!("{OUT_NAME}.js");
+    let glue = read_text(&out_dir.join(&glue_file))?;
+    let pair = hex::encode(
+        Sha256::new()
+            .chain_update(&glue)
+            .chain_update(&loader)
+            .finalize(),
+    );
+    let pair = &pair[..HASH_LEN];
+    let hashed_glue = format!("{OUT_NAME}-{pair}.js");
+    let hashed_loader = SPLIT_LOADER.replace(&"_".repeat(HASH_LEN), pair);
+    debug_assert_eq!(hashed_loader.len(), SPLIT_LOADER.len());
+    // The glue imports the loader once per split point, and hands the wasm
+    // its functions under the module name the wasm imports them by.
+    if !glue.contains(SPLIT_LOADER_IMPORT) {
+        bail!("the wasm-bindgen glue does not import {SPLIT_LOADER_IMPORT}");
+    }
+    let glue = glue.replace(SPLIT_LOADER_IMPORT, &format!("./{hashed_loader}"));
+    let main_wasm = out_dir.join(format!("{OUT_NAME}_bg.wasm"));
+    let wasm_bytes =
+        std::fs::read(&main_wasm).with_context(|| format!("reading {}", main_wasm.display()))?;
+    let wasm_bytes = replace_bytes(
+        &wasm_bytes,
+        SPLIT_LOADER_IMPORT.as_bytes(),
+        format!("./{hashed_loader}").as_bytes(),
+    )
+    .with_context(|| format!("naming {hashed_loader} in the wasm's imports"))?;
+    std::fs::write(&main_wasm, wasm_bytes)
+        .with_context(|| format!("writing {}", main_wasm.display()))?;
+    let loader = replace_once(
+        &loader,
+        &format!("\"{GLUE_IMPORT}\""),
+        &format!("\"./{hashed_glue}\""),
+    )
+    .with_context(|| format!("naming {hashed_glue} in {SPLIT_LOADER}"))?;
+    for (from, to, text) in [
+        (&glue_file, &hashed_glue, &glue),
+        (&SPLIT_LOADER.to_string(), &hashed_loader, &loader),
     ] {
+        std::fs::write(out_dir.join(to), text).with_context(|| format!("writing {to}"))?;
+        std::fs::remove_file(out_dir.join(from)).with_context(|| format!("removing {from}"))?;
+    }
+
+    let mut renames = vec![(glue_file, hashed_glue)];
+    for file in [format!("{OUT_NAME}_bg.wasm"), STYLESHEET.to_string()] {
         let hashed = rename_to_hashed(out_dir, &file)?;
         renames.push((file, hashed));
     }
@@ -152,13 +247,32 @@ fn assemble(
         let sizes = precompress(&mut cache, &out_dir.join(hashed))?;
         if original.ends_with(".wasm") {
             summary = format!(
-                "SPA wasm: {} raw, {} gzip, {} brotli ({optimised})",
+                "SPA wasm: {} raw, {} gzip, {} brotli at the start ({optimised})",
                 kib(sizes.raw),
                 kib(sizes.gzip),
                 kib(sizes.brotli)
             );
         }
     }
+    precompress(&mut cache, &out_dir.join(&hashed_loader))?;
+    let mut later = Sizes {
+        raw: 0,
+        gzip: 0,
+        brotli: 0,
+    };
+    for page in &pages {
+        let sizes = precompress(&mut cache, &out_dir.join(page))?;
+        later.raw += sizes.raw;
+        later.gzip += sizes.gzip;
+        later.brotli += sizes.brotli;
+    }
+    summary.push_str(&format!(
+        "\n          {} page modules, fetched when first opened: {} raw, {} gzip, {} brotli in all",
+        pages.len(),
+        kib(later.raw),
+        kib(later.gzip),
+        kib(later.brotli)
+    ));
     cache.prune();
     Ok(summary)
 }
@@ -315,6 +429,40 @@ fn rename_to_hashed(dir: &Path, file: &str) -> anyhow::Result<String> {
     std::fs::rename(&path, dir.join(&hashed))
         .with_context(|| format!("renaming {} to {hashed}", path.display()))?;
     Ok(hashed)
+}
+
+fn read_text(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// `bytes` with every `from` replaced by `to`, of the same length (a wasm
+/// string keeps its length prefix); `from` must occur.
+fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> anyhow::Result<Vec<u8>> {
+    if from.len() != to.len() || from.is_empty() {
+        bail!("a replacement must keep the length");
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut found = 0;
+    let mut rest = bytes;
+    while let Some(at) = rest.windows(from.len()).position(|w| w == from) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(to);
+        rest = &rest[at + from.len()..];
+        found += 1;
+    }
+    out.extend_from_slice(rest);
+    if found == 0 {
+        bail!("{} is not there", String::from_utf8_lossy(from));
+    }
+    Ok(out)
+}
+
+/// `text` with `from`, which must occur exactly once, replaced by `to`.
+fn replace_once(text: &str, from: &str, to: &str) -> anyhow::Result<String> {
+    match text.matches(from).count() {
+        1 => Ok(text.replacen(from, to, 1)),
+        found => bail!("expected {from} once, found it {found} times"),
+    }
 }
 
 /// `template` with each `/<original>` replaced by `/<hashed>`. Each must occur

@@ -140,13 +140,28 @@ fn SignedInFrame() -> impl IntoView {
         }
     });
 
-    // A new page: close the narrow-screen menu and focus the page's heading.
+    // A new page: close the narrow-screen menu and focus the page's heading,
+    // once the router has put the page in place (it may first fetch the
+    // page's module, and the page it leaves stays until then).
     let page = Memo::new(move |_| location.pathname.with(|p| page_of(p)));
+    let routing = use_context::<crate::Routing>().map(|r| r.0);
+    let focus_due = StoredValue::new(false);
     Effect::new(move |previous: Option<String>| {
         let now = page.get();
-        nav_open.set(false);
-        if previous.is_some_and(|previous| previous != now) {
-            request_animation_frame(focus_heading);
+        let busy = routing.is_some_and(|r| r.get());
+        if previous.as_ref().is_some_and(|previous| *previous != now) {
+            nav_open.set(false);
+            focus_due.set_value(true);
+        }
+        if !busy && focus_due.get_value() {
+            request_animation_frame(move || {
+                // The router may have started only after this was asked.
+                if routing.is_some_and(|r| r.get_untracked()) {
+                    return;
+                }
+                focus_due.set_value(false);
+                focus_heading();
+            });
         }
         now
     });
