@@ -325,6 +325,10 @@ async fn a_pages_code_comes_when_it_is_first_opened_and_a_failed_fetch_offers_re
         b.texts("#page-load-heading").await,
         ["This page could not be loaded"]
     );
+    b.wait_until("the failure's heading has focus", || async {
+        focused(&b).await == "page-load-heading"
+    })
+    .await;
     assert!(b.texts("#audit-heading").await.is_empty());
     // The shell around it still works: the sidebar leads back to Users.
     b.click("#nav-users").await;

@@ -155,6 +155,14 @@ fn assemble(
     let mut cache = Cache::open(target_dir.join("spa-cache"));
     let optimised = optimise_wasm(&mut cache, &out_dir.join(format!("{OUT_NAME}_bg.wasm")))?;
     for module in &split.split_modules {
+        // wasm-bindgen drops the main module's names; these come from the
+        // splitter with theirs, and wasm-opt may not be there to drop them.
+        let bytes =
+            std::fs::read(module).with_context(|| format!("reading {}", module.display()))?;
+        let stripped = strip_custom_sections(&bytes, &["name", "producers"])
+            .with_context(|| format!("reading the sections of {}", module.display()))?;
+        std::fs::write(module, stripped)
+            .with_context(|| format!("writing {}", module.display()))?;
         optimise_wasm(&mut cache, module)?;
     }
 
@@ -185,7 +193,9 @@ fn assemble(
     let glue = read_text(&out_dir.join(&glue_file))?;
     let pair = hex::encode(
         Sha256::new()
+            .chain_update((glue.len() as u64).to_le_bytes())
             .chain_update(&glue)
+            .chain_update((loader.len() as u64).to_le_bytes())
             .chain_update(&loader)
             .finalize(),
     );
@@ -195,7 +205,10 @@ fn assemble(
     debug_assert_eq!(hashed_loader.len(), SPLIT_LOADER.len());
     // The glue imports the loader once per split point, and hands the wasm
     // its functions under the module name the wasm imports them by.
-    if !glue.contains(SPLIT_LOADER_IMPORT) {
+    let imports = glue
+        .matches(&format!("from \"{SPLIT_LOADER_IMPORT}\""))
+        .count();
+    if imports == 0 {
         bail!("the wasm-bindgen glue does not import {SPLIT_LOADER_IMPORT}");
     }
     let glue = glue.replace(SPLIT_LOADER_IMPORT, &format!("./{hashed_loader}"));
@@ -206,6 +219,8 @@ fn assemble(
         &wasm_bytes,
         SPLIT_LOADER_IMPORT.as_bytes(),
         format!("./{hashed_loader}").as_bytes(),
+        // One import of the wasm per split point, as in the glue.
+        imports,
     )
     .with_context(|| format!("naming {hashed_loader} in the wasm's imports"))?;
     std::fs::write(&main_wasm, wasm_bytes)
@@ -436,8 +451,8 @@ fn read_text(path: &Path) -> anyhow::Result<String> {
 }
 
 /// `bytes` with every `from` replaced by `to`, of the same length (a wasm
-/// string keeps its length prefix); `from` must occur.
-fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> anyhow::Result<Vec<u8>> {
+/// string keeps its length prefix); `from` must occur `times` times.
+fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8], times: usize) -> anyhow::Result<Vec<u8>> {
     if from.len() != to.len() || from.is_empty() {
         bail!("a replacement must keep the length");
     }
@@ -451,10 +466,58 @@ fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> anyhow::Result<Vec<u8>
         found += 1;
     }
     out.extend_from_slice(rest);
-    if found == 0 {
-        bail!("{} is not there", String::from_utf8_lossy(from));
+    if found != times {
+        bail!(
+            "{} is there {found} times, expected {times}",
+            String::from_utf8_lossy(from)
+        );
     }
     Ok(out)
+}
+
+/// The wasm module `bytes` without the custom sections called one of
+/// `names`; every other section as it was.
+fn strip_custom_sections(bytes: &[u8], names: &[&str]) -> anyhow::Result<Vec<u8>> {
+    const HEADER: usize = 8; // "\0asm" and the version
+    if bytes.len() < HEADER || &bytes[..4] != b"\0asm" {
+        bail!("not a wasm module");
+    }
+    let mut out = bytes[..HEADER].to_vec();
+    let mut at = HEADER;
+    while at < bytes.len() {
+        let start = at;
+        let id = bytes[at];
+        let (size, len) = leb128_u32(&bytes[at + 1..])?;
+        let payload = at + 1 + len;
+        let end = payload
+            .checked_add(size as usize)
+            .filter(|end| *end <= bytes.len())
+            .context("a section runs past the end")?;
+        let dropped = id == 0 && {
+            let (name_len, len) = leb128_u32(&bytes[payload..end])?;
+            let name = bytes
+                .get(payload + len..payload + len + name_len as usize)
+                .context("a custom section's name runs past it")?;
+            names.iter().any(|n| n.as_bytes() == name)
+        };
+        if !dropped {
+            out.extend_from_slice(&bytes[start..end]);
+        }
+        at = end;
+    }
+    Ok(out)
+}
+
+/// An unsigned LEB128 number at the start of `bytes`, and how many bytes it took.
+fn leb128_u32(bytes: &[u8]) -> anyhow::Result<(u32, usize)> {
+    let mut value: u64 = 0;
+    for (i, byte) in bytes.iter().take(5).enumerate() {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Ok((u32::try_from(value)?, i + 1));
+        }
+    }
+    bail!("a malformed LEB128 number")
 }
 
 /// `text` with `from`, which must occur exactly once, replaced by `to`.

@@ -9,6 +9,7 @@ pub mod form_field;
 pub mod menu;
 pub mod no_access;
 pub mod notice;
+pub mod own_address;
 pub mod paged;
 pub mod pagination;
 pub mod password_meter;

@@ -76,6 +76,12 @@ fn page_of(path: &str) -> String {
         .join("/")
 }
 
+/// Whether focus is on nothing in particular (the page's body).
+fn nothing_focused() -> bool {
+    let active = document().active_element();
+    active.is_none() || active == document().body().map(web_sys::Element::from)
+}
+
 /// Focuses `element`, making it focusable first if it is not.
 fn focus_element(element: &web_sys::Element) {
     if !element.has_attribute("tabindex") {
@@ -89,29 +95,34 @@ fn focus_element(element: &web_sys::Element) {
 /// After a move to another page, focus its heading, so keyboard and
 /// screen-reader users start at the top of what changed. While the page is
 /// still loading its heading, the main region holds focus, and the heading
-/// takes it once it appears (unless the person has moved on meanwhile).
+/// takes it once it appears. For a few seconds after, focus that falls to
+/// the page's body (its element went with a page replaced meanwhile, as when
+/// a second move overtook the first) goes to the heading there now. Once the
+/// person moves focus themselves, it is theirs.
 fn focus_heading() {
     let Some(main) = document().get_element_by_id("main") else {
         return;
     };
     let heading = || document().query_selector("#main h1").ok().flatten();
-    if let Some(h1) = heading() {
-        focus_element(&h1);
-        return;
-    }
-    focus_element(&main);
+    let mut given = heading().unwrap_or_else(|| main.clone());
+    focus_element(&given);
     leptos::task::spawn_local(async move {
         for _ in 0..50 {
             gloo_timers::future::TimeoutFuture::new(100).await;
-            let still_waiting = document()
-                .active_element()
-                .is_some_and(|active| active == main);
-            if !still_waiting {
+            let active = document().active_element();
+            let body = document().body().map(web_sys::Element::from);
+            let dropped = active.is_none() || active == body;
+            let on_given = active.as_ref() == Some(&given);
+            if !dropped && !on_given {
                 return;
             }
-            if let Some(h1) = heading() {
+            let waiting = dropped || given == main || !given.is_connected();
+            if let Some(h1) = heading().filter(|_| waiting) {
                 focus_element(&h1);
-                return;
+                given = h1;
+            } else if dropped {
+                focus_element(&main);
+                given = main.clone();
             }
         }
     });
@@ -145,7 +156,9 @@ fn SignedInFrame() -> impl IntoView {
     // page's module, and the page it leaves stays until then).
     let page = Memo::new(move |_| location.pathname.with(|p| page_of(p)));
     let routing = use_context::<crate::Routing>().map(|r| r.0);
-    let focus_due = StoredValue::new(false);
+    // Also the first page after signing in: the sign-in form, and the focus
+    // with it, has gone.
+    let focus_due = StoredValue::new(nothing_focused());
     Effect::new(move |previous: Option<String>| {
         let now = page.get();
         let busy = routing.is_some_and(|r| r.get());
@@ -155,8 +168,9 @@ fn SignedInFrame() -> impl IntoView {
         }
         if !busy && focus_due.get_value() {
             request_animation_frame(move || {
-                // The router may have started only after this was asked.
-                if routing.is_some_and(|r| r.get_untracked()) {
+                // The router may have started only after this was asked, or
+                // an earlier frame done it.
+                if routing.is_some_and(|r| r.get_untracked()) || !focus_due.get_value() {
                     return;
                 }
                 focus_due.set_value(false);
@@ -291,7 +305,15 @@ fn SignedInFrame() -> impl IntoView {
                         </ul>
                     </Show>
                 </nav>
-                <main id="main" class="app-main" tabindex="-1">
+                <main
+                    id="main"
+                    class="app-main"
+                    tabindex="-1"
+                    aria-busy=move || routing.is_some_and(|r| r.get()).to_string()
+                >
+                    <Show when=move || routing.is_some_and(|r| r.get())>
+                        <p class="route-loading" id="route-loading" role="status">"Loading…"</p>
+                    </Show>
                     <Outlet />
                 </main>
             </div>

@@ -7,7 +7,9 @@ pub mod table;
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::use_navigate;
+
+use crate::components::own_address::OwnAddress;
 use roster_types::AuditEventQuery;
 
 use crate::api::{Api, ApiError, abort_on_cleanup};
@@ -55,7 +57,7 @@ pub fn AuditPage() -> impl IntoView {
 #[component]
 fn AuditTrail() -> impl IntoView {
     let api = Api::expect();
-    let location = use_location();
+    let location = OwnAddress::new(|path| path == Page::Audit.to_string());
     let address = Memo::new(move |_| {
         location
             .search
@@ -64,6 +66,10 @@ fn AuditTrail() -> impl IntoView {
     let query = Memo::new(move |_| address.with(|a| a.query.clone()));
     let navigate = use_navigate();
     let go = Callback::new(move |next: AuditEventQuery| {
+        if !location.is_here() {
+            // Leaving: a late search or filter must not bring the page back.
+            return;
+        }
         navigate(
             &Page::Audit.with_query(&to_query_string(&next)),
             NavigateOptions {

@@ -8,7 +8,9 @@ pub mod table;
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::use_navigate;
+
+use crate::components::own_address::OwnAddress;
 use roster_types::{JobListQuery, ListQuery};
 
 use crate::api::{Api, ApiError, abort_on_cleanup};
@@ -62,7 +64,7 @@ fn empty_text(loaded: &JobsLoaded) -> &'static str {
 #[component]
 fn JobList() -> impl IntoView {
     let api = Api::expect();
-    let location = use_location();
+    let location = OwnAddress::new(|path| path == Page::Jobs.to_string());
     let address = Memo::new(move |_| {
         location
             .search
@@ -71,6 +73,10 @@ fn JobList() -> impl IntoView {
     let query = Memo::new(move |_| address.with(|a| a.query.clone()));
     let navigate = use_navigate();
     let go = Callback::new(move |next: JobListQuery| {
+        if !location.is_here() {
+            // Leaving: a late search or filter must not bring the page back.
+            return;
+        }
         navigate(
             &Page::Jobs.with_query(&next.to_query_string()),
             NavigateOptions {

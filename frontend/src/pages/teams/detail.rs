@@ -388,12 +388,14 @@ fn MemberRow(
                 .map(|saved| (member, saved.role))
         }
     });
-    let before = member.role;
+    // The role the server last confirmed: the row outlives role changes.
+    let saved = StoredValue::new(member.role);
     Effect::new(move |_| {
         if let Some(result) = change.value().get() {
-            if result.is_err() {
+            match &result {
+                Ok((_, now)) => saved.set_value(*now),
                 // Put the picker back to what the server still has.
-                role.set(before);
+                Err(_) => role.set(saved.get_value()),
             }
             on_role_changed.run(result);
         }

@@ -6,7 +6,9 @@ pub mod query;
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::use_navigate;
+
+use crate::components::own_address::OwnAddress;
 use roster_types::{PageInfo, Team, TeamList};
 
 use crate::api::{Api, ApiError, abort_on_cleanup};
@@ -82,7 +84,7 @@ fn TeamDirectory() -> impl IntoView {
     let api = Api::expect();
     let session = Session::expect();
     let is_admin = Memo::new(move |_| session.is_admin());
-    let location = use_location();
+    let location = OwnAddress::new(|path| path == Page::Teams.to_string());
     let query = Memo::new(move |_| {
         location
             .search
@@ -90,6 +92,10 @@ fn TeamDirectory() -> impl IntoView {
     });
     let navigate = use_navigate();
     let go = Callback::new(move |(next, replace): (TeamsQuery, bool)| {
+        if !location.is_here() {
+            // Leaving: a late search or filter must not bring the page back.
+            return;
+        }
         let path = Page::Teams.with_query(&query_string(&next.to_params()));
         navigate(
             &path,

@@ -4,7 +4,9 @@
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::use_navigate;
+
+use crate::components::own_address::OwnAddress;
 use roster_types::AuditEventQuery;
 use uuid::Uuid;
 
@@ -17,7 +19,7 @@ use crate::routes::{Page, UserTab, query_param};
 #[component]
 pub fn HistoryTab(user_id: Uuid) -> impl IntoView {
     let api = Api::expect();
-    let location = use_location();
+    let location = OwnAddress::new(|path| path.ends_with("/history"));
     // Only the page is read from the address; the person is the filter.
     let query = Memo::new(move |_| {
         let address = location
@@ -32,6 +34,10 @@ pub fn HistoryTab(user_id: Uuid) -> impl IntoView {
     });
     let navigate = use_navigate();
     let go = Callback::new(move |next: AuditEventQuery| {
+        if !location.is_here() {
+            // Leaving: a late search or filter must not bring the page back.
+            return;
+        }
         let paging = AuditEventQuery {
             page: next.page,
             per_page: next.per_page,

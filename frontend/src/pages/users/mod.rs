@@ -13,7 +13,9 @@ pub mod user_teams;
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::use_navigate;
+
+use crate::components::own_address::OwnAddress;
 use roster_types::actions::UserAction;
 use roster_types::{PageInfo, Role, User, UserColumn, UserList, UserStatus};
 
@@ -93,7 +95,7 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 fn UsersDirectory() -> impl IntoView {
     let api = Api::expect();
-    let location = use_location();
+    let location = OwnAddress::new(|path| path == Page::Users.to_string());
     let query = Memo::new(move |_| {
         location
             .search
@@ -102,6 +104,10 @@ fn UsersDirectory() -> impl IntoView {
     let navigate = use_navigate();
     // Moves to another table state; typing replaces the history entry, clicks add one.
     let go = Callback::new(move |(next, replace): (UsersQuery, bool)| {
+        if !location.is_here() {
+            // Leaving: a late search or filter must not bring the page back.
+            return;
+        }
         let path = Page::Users.with_query(&query_string(&next.to_params()));
         navigate(
             &path,

@@ -1,0 +1,36 @@
+//! The query a page reads from the address, held while the address is not
+//! the page's own: the router keeps the page it leaves on screen while it
+//! fetches the next page's code, and that page must not act on an address
+//! meant for the next one (refetch its table unfiltered, or navigate back
+//! from a pending search).
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+/// The query string of the address while the path is the page's own (say
+/// `/users`), else the last one it was.
+#[derive(Clone, Copy, Debug)]
+pub struct OwnAddress {
+    /// The raw query string (`?q=ada&page=2`), as `use_location().search` gives it.
+    pub search: Memo<String>,
+    here: Memo<bool>,
+}
+
+impl OwnAddress {
+    /// `own` says which paths are the page's.
+    pub fn new(own: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
+        let location = use_location();
+        let here = Memo::new(move |_| location.pathname.with(|path| own(path)));
+        let search = Memo::new(move |previous: Option<&String>| match previous {
+            Some(previous) if !here.get() => previous.clone(),
+            _ => location.search.get(),
+        });
+        Self { search, here }
+    }
+
+    /// Whether the address is still the page's own: a page leaving does not
+    /// navigate anywhere of its own accord.
+    pub fn is_here(&self) -> bool {
+        self.here.get_untracked()
+    }
+}
