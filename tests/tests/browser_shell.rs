@@ -298,6 +298,11 @@ async fn a_pages_code_comes_when_it_is_first_opened_and_a_failed_fetch_offers_re
     };
     b.sign_in(&app.address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     b.wait_css("#users-heading").await;
+    // The first page after signing in starts at its heading.
+    b.wait_until("the Users heading has focus", || async {
+        focused(&b).await == "users-heading"
+    })
+    .await;
     let fetched = fetched_page_modules(&b).await;
     assert!(
         fetched.iter().any(|m| m.starts_with("split_users-")),
@@ -358,4 +363,12 @@ async fn a_pages_code_comes_when_it_is_first_opened_and_a_failed_fetch_offers_re
     b.click("#page-load-reload").await;
     b.wait_css("#jobs-heading").await;
     b.wait_for_path("/jobs").await;
+
+    // A page opened at its address with a trailing slash still searches.
+    b.goto(&app.url("/users/")).await;
+    b.type_into("#user-search", "admin\n").await;
+    b.wait_until("the search is in the address", || async {
+        b.query_value("q").await.as_deref() == Some("admin")
+    })
+    .await;
 }

@@ -145,18 +145,16 @@ async fn the_page_modules_are_named_by_the_loader_the_glue_imports() {
     ] {
         let module = format!("/split_{page}-");
         assert!(
+            loader.contains(&format!("\".{module}")),
+            "the loader names {module}*"
+        );
+        assert!(
             paths
                 .iter()
                 .any(|p| p.starts_with(&module) && p.ends_with(".wasm")),
             "no {module}*.wasm in {paths:?}"
         );
     }
-    assert!(
-        referenced_paths(&loader)
-            .iter()
-            .filter(|p| p.ends_with(".wasm"))
-            .all(|p| paths.contains(p))
-    );
 
     // A name's hash is its file's, so a changed file is never taken from a
     // cache under an old name; the glue and the loader import each other and

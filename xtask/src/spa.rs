@@ -495,8 +495,8 @@ fn strip_custom_sections(bytes: &[u8], names: &[&str]) -> anyhow::Result<Vec<u8>
             .context("a section runs past the end")?;
         let dropped = id == 0 && {
             let (name_len, len) = leb128_u32(&bytes[payload..end])?;
-            let name = bytes
-                .get(payload + len..payload + len + name_len as usize)
+            let name = bytes[payload..end]
+                .get(len..len + name_len as usize)
                 .context("a custom section's name runs past it")?;
             names.iter().any(|n| n.as_bytes() == name)
         };

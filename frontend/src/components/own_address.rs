@@ -7,8 +7,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-/// The query string of the address while the path is the page's own (say
-/// `/users`), else the last one it was.
+/// The query string of the address while the path is the one the page was
+/// opened at (`/users`, `/users/{id}/history`, with or without a trailing
+/// slash), else the last one it was.
 #[derive(Clone, Copy, Debug)]
 pub struct OwnAddress {
     /// The raw query string (`?q=ada&page=2`), as `use_location().search` gives it.
@@ -17,10 +18,12 @@ pub struct OwnAddress {
 }
 
 impl OwnAddress {
-    /// `own` says which paths are the page's.
-    pub fn new(own: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
+    /// Call it as the page is built: the router builds a page once the
+    /// address is the page's.
+    pub fn new() -> Self {
         let location = use_location();
-        let here = Memo::new(move |_| location.pathname.with(|path| own(path)));
+        let own = location.pathname.get_untracked();
+        let here = Memo::new(move |_| location.pathname.with(|path| *path == own));
         let search = Memo::new(move |previous: Option<&String>| match previous {
             Some(previous) if !here.get() => previous.clone(),
             _ => location.search.get(),
@@ -32,5 +35,11 @@ impl OwnAddress {
     /// navigate anywhere of its own accord.
     pub fn is_here(&self) -> bool {
         self.here.get_untracked()
+    }
+}
+
+impl Default for OwnAddress {
+    fn default() -> Self {
+        Self::new()
     }
 }

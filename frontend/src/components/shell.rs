@@ -95,10 +95,10 @@ fn focus_element(element: &web_sys::Element) {
 /// After a move to another page, focus its heading, so keyboard and
 /// screen-reader users start at the top of what changed. While the page is
 /// still loading its heading, the main region holds focus, and the heading
-/// takes it once it appears. For a few seconds after, focus that falls to
-/// the page's body (its element went with a page replaced meanwhile, as when
-/// a second move overtook the first) goes to the heading there now. Once the
-/// person moves focus themselves, it is theirs.
+/// takes it once it appears. For a few seconds after, if the element given
+/// focus goes with a page replaced meanwhile (as when a second move overtook
+/// the first), the heading there now takes it. Once the person moves focus
+/// themselves, or it leaves for their own doing, it is theirs.
 fn focus_heading() {
     let Some(main) = document().get_element_by_id("main") else {
         return;
@@ -109,20 +109,20 @@ fn focus_heading() {
     leptos::task::spawn_local(async move {
         for _ in 0..50 {
             gloo_timers::future::TimeoutFuture::new(100).await;
-            let active = document().active_element();
-            let body = document().body().map(web_sys::Element::from);
-            let dropped = active.is_none() || active == body;
-            let on_given = active.as_ref() == Some(&given);
-            if !dropped && !on_given {
+            let on_given = document().active_element().as_ref() == Some(&given);
+            let gone = !given.is_connected();
+            if !on_given && !gone {
+                // Moved on, or a click elsewhere let go of it: theirs now.
                 return;
             }
-            let waiting = dropped || given == main || !given.is_connected();
-            if let Some(h1) = heading().filter(|_| waiting) {
-                focus_element(&h1);
-                given = h1;
-            } else if dropped {
-                focus_element(&main);
-                given = main.clone();
+            if gone || given == main {
+                if let Some(h1) = heading() {
+                    focus_element(&h1);
+                    given = h1;
+                } else if gone {
+                    focus_element(&main);
+                    given = main.clone();
+                }
             }
         }
     });
@@ -170,14 +170,36 @@ fn SignedInFrame() -> impl IntoView {
             request_animation_frame(move || {
                 // The router may have started only after this was asked, or
                 // an earlier frame done it.
-                if routing.is_some_and(|r| r.get_untracked()) || !focus_due.get_value() {
+                // The frame may have gone meanwhile (signed out).
+                if routing.is_some_and(|r| r.get_untracked())
+                    || focus_due.try_get_value() != Some(true)
+                {
                     return;
                 }
-                focus_due.set_value(false);
+                focus_due.try_set_value(false);
                 focus_heading();
             });
         }
         now
+    });
+
+    // A move that takes a moment (the page's code is on its way) says so, in
+    // a status region that is there, empty, from the start, so that screen
+    // readers announce the words when they come.
+    let slow = RwSignal::new(false);
+    Effect::new(move |_| {
+        if routing.is_some_and(|r| r.get()) {
+            set_timeout(
+                move || {
+                    if routing.is_some_and(|r| r.get_untracked()) {
+                        _ = slow.try_set(true);
+                    }
+                },
+                std::time::Duration::from_millis(300),
+            );
+        } else {
+            slow.set(false);
+        }
     });
 
     let account_items = vec![
@@ -305,15 +327,15 @@ fn SignedInFrame() -> impl IntoView {
                         </ul>
                     </Show>
                 </nav>
+                <p class="route-loading" id="route-loading" role="status">
+                    {move || slow.get().then_some("Loading…")}
+                </p>
                 <main
                     id="main"
                     class="app-main"
                     tabindex="-1"
                     aria-busy=move || routing.is_some_and(|r| r.get()).to_string()
                 >
-                    <Show when=move || routing.is_some_and(|r| r.get())>
-                        <p class="route-loading" id="route-loading" role="status">"Loading…"</p>
-                    </Show>
                     <Outlet />
                 </main>
             </div>

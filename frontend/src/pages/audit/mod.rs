@@ -57,7 +57,7 @@ pub fn AuditPage() -> impl IntoView {
 #[component]
 fn AuditTrail() -> impl IntoView {
     let api = Api::expect();
-    let location = OwnAddress::new(|path| path == Page::Audit.to_string());
+    let location = OwnAddress::new();
     let address = Memo::new(move |_| {
         location
             .search

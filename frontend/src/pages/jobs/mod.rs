@@ -64,7 +64,7 @@ fn empty_text(loaded: &JobsLoaded) -> &'static str {
 #[component]
 fn JobList() -> impl IntoView {
     let api = Api::expect();
-    let location = OwnAddress::new(|path| path == Page::Jobs.to_string());
+    let location = OwnAddress::new();
     let address = Memo::new(move |_| {
         location
             .search

@@ -84,7 +84,7 @@ fn TeamDirectory() -> impl IntoView {
     let api = Api::expect();
     let session = Session::expect();
     let is_admin = Memo::new(move |_| session.is_admin());
-    let location = OwnAddress::new(|path| path == Page::Teams.to_string());
+    let location = OwnAddress::new();
     let query = Memo::new(move |_| {
         location
             .search

@@ -19,7 +19,7 @@ use crate::routes::{Page, UserTab, query_param};
 #[component]
 pub fn HistoryTab(user_id: Uuid) -> impl IntoView {
     let api = Api::expect();
-    let location = OwnAddress::new(|path| path.ends_with("/history"));
+    let location = OwnAddress::new();
     // Only the page is read from the address; the person is the filter.
     let query = Memo::new(move |_| {
         let address = location

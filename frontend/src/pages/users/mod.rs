@@ -95,7 +95,7 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 fn UsersDirectory() -> impl IntoView {
     let api = Api::expect();
-    let location = OwnAddress::new(|path| path == Page::Users.to_string());
+    let location = OwnAddress::new();
     let query = Memo::new(move |_| {
         location
             .search
