@@ -290,6 +290,19 @@ async fn fetched_page_modules(b: &Browser) -> Vec<String> {
         .collect()
 }
 
+/// Makes the page's `fetch` fail, as offline, for files whose names start with
+/// `prefix`; the real one stays as `window.__fetch`.
+async fn fail_fetches_of(b: &Browser, prefix: &str) {
+    b.eval(&format!(
+        "window.__fetch = window.__fetch || window.fetch;\
+         window.fetch = (input, init) => String(input).includes('/{prefix}')\
+           ? Promise.reject(new TypeError('Failed to fetch'))\
+           : window.__fetch(input, init);\
+         return true;"
+    ))
+    .await;
+}
+
 #[tokio::test]
 async fn a_pages_code_comes_when_it_is_first_opened_and_a_failed_fetch_offers_reload() {
     let app = spawn_app().await;
@@ -315,14 +328,7 @@ async fn a_pages_code_comes_when_it_is_first_opened_and_a_failed_fetch_offers_re
 
     // The Audit page's module cannot be fetched (as when offline, or when a
     // new version has replaced the files): the page says so and offers Reload.
-    b.eval(
-        "window.__fetch = window.fetch;\
-         window.fetch = (input, init) => String(input).includes('/split_audit-')\
-           ? Promise.reject(new TypeError('Failed to fetch'))\
-           : window.__fetch(input, init);\
-         return true;",
-    )
-    .await;
+    fail_fetches_of(&b, "split_audit-").await;
     b.click("#nav-audit").await;
     b.wait_for_path("/audit").await;
     b.wait_css("#page-load-error").await;
@@ -351,13 +357,7 @@ async fn a_pages_code_comes_when_it_is_first_opened_and_a_failed_fetch_offers_re
     );
 
     // Reload on the error page loads the app anew, on the same address.
-    b.eval(
-        "window.fetch = (input, init) => String(input).includes('/split_jobs-')\
-           ? Promise.reject(new TypeError('Failed to fetch'))\
-           : window.__fetch(input, init);\
-         return true;",
-    )
-    .await;
+    fail_fetches_of(&b, "split_jobs-").await;
     b.click("#nav-jobs").await;
     b.wait_css("#page-load-reload").await;
     b.click("#page-load-reload").await;
